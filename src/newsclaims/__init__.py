@@ -1,0 +1,54 @@
+"""newsclaims: news pages as a dataset of entities, claims, attributions and page noise.
+
+The public surface for research code::
+
+    from newsclaims import load_gold, load_repository, validate
+
+    problems = validate("path/to/repo")      # every NCxxx problem, sorted
+    gold = load_gold("annotations/gold/001_1afe1fed452732b0.json")
+    repo = load_repository("path/to/repo")  # manifest, documents (text), registries
+"""
+
+from newsclaims.documents import Document, decode_text, text_sha256
+from newsclaims.models import (
+    SCHEMA_VERSION,
+    Attribution,
+    Claim,
+    ClaimCluster,
+    Entity,
+    GoldFile,
+    Manifest,
+    ManifestEntry,
+    Mention,
+    NoiseSpan,
+    Span,
+)
+from newsclaims.problems import RULES, Problem
+from newsclaims.validate import load_gold, load_repository, validate
+from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+
+__all__ = [
+    "RULES",
+    "SCHEMA_VERSION",
+    "Attribution",
+    "Claim",
+    "ClaimCluster",
+    "Document",
+    "Entity",
+    "EntityLabel",
+    "GoldFile",
+    "Manifest",
+    "ManifestEntry",
+    "Mention",
+    "NoiseCategory",
+    "NoiseSpan",
+    "Problem",
+    "QuoteType",
+    "Span",
+    "Stance",
+    "decode_text",
+    "load_gold",
+    "load_repository",
+    "text_sha256",
+    "validate",
+]

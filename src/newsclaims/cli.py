@@ -1,0 +1,122 @@
+"""The ``newsclaims`` command: a thin layer over the library API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from newsclaims import schemagen
+from newsclaims.problems import RULES, exit_code, format_json, format_text
+from newsclaims.repository import find_root
+from newsclaims.seeds import SeedError, add_seed
+from newsclaims.validate import validate
+
+
+def _root(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    root = find_root(Path.cwd())
+    if root is None:
+        raise SystemExit("newsclaims: no repository here (no seeds/manifest.json in this folder or above); pass --root")
+    return root
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problems = validate(*args.paths)
+    out = format_json(problems) if args.format == "json" else format_text(problems)
+    sys.stdout.write(out)
+    code = exit_code(problems)
+    if args.format == "text":
+        summary = "no problems found" if code == 0 else f"{len(problems)} problem(s) found"
+        print(f"newsclaims validate: {summary}", file=sys.stderr)
+    return code
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        print(json.dumps([{"code": r.code, "doc": r.doc} for r in RULES.values()], indent=2))
+    else:
+        for r in RULES.values():
+            print(f"{r.code}  {r.doc}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    schema_dir = Path(args.dir) if args.dir else _root(None) / "schema"
+    if args.check:
+        stale = schemagen.drift(schema_dir)
+        for name in stale:
+            print(f"{schema_dir / name}: out of date with the code; run `newsclaims schema`", file=sys.stderr)
+        return 1 if stale else 0
+    changed = schemagen.write(schema_dir)
+    print(f"schema: {len(changed)} file(s) written in {schema_dir}" + (f": {', '.join(changed)}" if changed else ""))
+    return 0
+
+
+def cmd_seeds_add(args: argparse.Namespace) -> int:
+    try:
+        entry = add_seed(
+            _root(args.root),
+            Path(args.file),
+            outlet=args.outlet,
+            title=args.title,
+            published=args.published,
+            story_id=args.story,
+            url=args.url,
+            language=args.language,
+            notes=args.notes,
+        )
+    except SeedError as e:
+        print(f"newsclaims seeds add: refused: {e}", file=sys.stderr)
+        return 1
+    print(f"added seeds/{entry.file} to seeds/manifest.json as doc_id {entry.doc_id}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="newsclaims", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    v = sub.add_parser("validate", help="check files or a whole repository against every rule")
+    v.add_argument("paths", nargs="*", help="repository folders or files (default: the repository here)")
+    v.add_argument("--format", choices=["text", "json"], default="text")
+    v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("rules", help="list every validation rule with its code")
+    r.add_argument("--format", choices=["text", "json"], default="text")
+    r.set_defaults(func=cmd_rules)
+
+    s = sub.add_parser("schema", help="write the JSON Schema files and SCHEMA.md into schema/")
+    s.add_argument("--check", action="store_true", help="only check that schema/ is up to date")
+    s.add_argument("--dir", help="folder to write into (default: schema/ of this repository)")
+    s.set_defaults(func=cmd_schema)
+
+    seeds = sub.add_parser("seeds", help="manage the raw pages").add_subparsers(dest="seeds_command", required=True)
+    a = seeds.add_parser("add", help="copy a page into seeds/ verbatim and add its manifest entry")
+    a.add_argument("file")
+    a.add_argument("--outlet", required=True)
+    a.add_argument("--title", required=True)
+    a.add_argument("--published", required=True, help="YYYY-MM-DD")
+    a.add_argument("--story", required=True, help="story id (documents on the same story share it)")
+    a.add_argument("--url")
+    a.add_argument("--language", default="en")
+    a.add_argument("--notes")
+    a.add_argument("--root", help="repository folder (default: the one here)")
+    a.set_defaults(func=cmd_seeds_add)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Piping into `head` must end quietly, not with a BrokenPipeError traceback.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

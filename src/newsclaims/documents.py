@@ -1,0 +1,43 @@
+"""Seed pages as documents: the offsets convention lives here.
+
+A document's text is the seed file's bytes decoded as UTF-8 with line ends
+normalised to ``\\n`` and nothing else changed. Offsets are code points into that
+text, end-exclusive. Every span in every file points into exactly this string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from newsclaims.models import ManifestEntry
+
+
+def decode_text(data: bytes) -> str:
+    """Apply the offsets convention to a seed file's bytes (raises UnicodeDecodeError)."""
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def text_sha256(text: str) -> str:
+    """The hash an annotation file pins: of the normalised text, not of the file bytes."""
+    return sha256_hex(text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Document:
+    """A seed page with its manifest entry and its normalised text."""
+
+    entry: ManifestEntry
+    text: str
+
+    @property
+    def doc_id(self) -> str:
+        return self.entry.doc_id
+
+    @property
+    def text_sha256(self) -> str:
+        return text_sha256(self.text)

@@ -1,0 +1,145 @@
+"""Where things live in a newsclaims repository, and loading them with their problems."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from newsclaims.documents import Document
+from newsclaims.models import ClaimCluster, ClustersFile, EntitiesFile, Entity, Manifest, Record
+from newsclaims.problems import Problem, problem
+from newsclaims.rules import Registries, check_manifest, check_registry_ids
+from newsclaims.shape import Unreadable, parse_model, read_bytes
+
+R = TypeVar("R", bound=Record)
+
+
+def display(path: Path) -> str:
+    """A path as problems show it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The folder layout of a repository (see DESIGN.md)."""
+
+    root: Path
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def manifest(self) -> Path:
+        return self.seeds / "manifest.json"
+
+    @property
+    def annotations(self) -> Path:
+        return self.root / "annotations"
+
+    @property
+    def gold(self) -> Path:
+        return self.annotations / "gold"
+
+    @property
+    def entities(self) -> Path:
+        return self.annotations / "entities.json"
+
+    @property
+    def clusters(self) -> Path:
+        return self.annotations / "clusters.json"
+
+    @property
+    def rounds(self) -> Path:
+        return self.annotations / "rounds"
+
+    @property
+    def schema(self) -> Path:
+        return self.root / "schema"
+
+    def gold_files(self) -> list[Path]:
+        return sorted(self.gold.glob("*.json"))
+
+    def annotator_files(self) -> list[Path]:
+        """Per-annotator files of every round: the gold schema too."""
+        return sorted(self.rounds.glob("*/annotators/*/*.json"))
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding ``seeds/manifest.json``."""
+    here = start.resolve()
+    for folder in (here, *here.parents):
+        if (folder / "seeds" / "manifest.json").is_file():
+            return folder
+    return None
+
+
+@dataclass
+class Repository:
+    """The manifest, the documents and the registries of one repository, as far as they could be read."""
+
+    layout: Layout
+    manifest: Manifest | None = None
+    documents: dict[str, Document] = field(default_factory=dict)
+    entities: dict[str, Entity] = field(default_factory=dict)
+    clusters: dict[str, ClaimCluster] = field(default_factory=dict)
+    # Problems of the manifest, the seeds and the registries themselves.
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, root: Path) -> Repository:
+        repo = cls(Layout(root))
+        repo._load_manifest()
+        repo._load_registries()
+        return repo
+
+    @property
+    def registries(self) -> Registries:
+        return Registries(self.entities, self.clusters, self.documents)
+
+    def _read(self, path: Path) -> bytes | None:
+        try:
+            return read_bytes(path)
+        except Unreadable as e:
+            self.problems.append(problem("NC100", display(path), "", "", str(e)))
+            return None
+
+    def _load_manifest(self) -> None:
+        lay = self.layout
+        data = self._read(lay.manifest)
+        if data is None:
+            return
+        label = display(lay.manifest)
+        self.manifest, found = parse_model(label, data, Manifest)
+        self.problems += found
+        if self.manifest is None:
+            return
+        seeds: dict[str, bytes | None] = {}
+        for path in sorted(lay.seeds.glob("*.txt")):
+            seeds[path.name] = self._read(path)
+        found, self.documents = check_manifest(label, self.manifest, seeds, display(lay.seeds))
+        self.problems += found
+
+    def _load_registries(self) -> None:
+        lay = self.layout
+        ents = self._load_registry(lay.entities, EntitiesFile)
+        if ents is not None:
+            self.problems += check_registry_ids(display(lay.entities), [e.entity_id for e in ents.entities], "entity_id")
+            self.entities = {e.entity_id: e for e in ents.entities}
+        clus = self._load_registry(lay.clusters, ClustersFile)
+        if clus is not None:
+            self.problems += check_registry_ids(display(lay.clusters), [c.cluster_id for c in clus.clusters], "cluster_id")
+            self.clusters = {c.cluster_id: c for c in clus.clusters}
+
+    def _load_registry(self, path: Path, model: type[R]) -> R | None:
+        # A repository without annotations yet has no registries: that is not a problem.
+        if not path.exists() or (data := self._read(path)) is None:
+            return None
+        parsed, found = parse_model(display(path), data, model)
+        self.problems += found
+        return parsed

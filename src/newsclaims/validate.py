@@ -1,0 +1,105 @@
+"""``validate``: check a repository, or some of its files, against every rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from newsclaims.models import ClustersFile, EntitiesFile, GoldFile, Manifest
+from newsclaims.problems import Problem, problem
+from newsclaims.repository import Layout, Repository, display, find_root
+from newsclaims.rules import Registries, check_gold
+from newsclaims.shape import Unreadable, parse_model, read_bytes
+
+def validate(*paths: str | Path) -> list[Problem]:
+    """Every problem in the given files or repositories, sorted; no path means the current repository.
+
+    A folder is checked as a whole repository (seeds, manifest, registries,
+    gold files, round files); a file is checked with its repository as context.
+    """
+    targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
+    repos: dict[Path, Repository] = {}
+    found: set[Problem] = set()
+
+    def repo_at(root: Path) -> Repository:
+        if root not in repos:
+            repos[root] = Repository.load(root)
+        return repos[root]
+
+    for target in targets:
+        if target.is_dir():
+            root = find_root(target)
+            if root is None or root != target.resolve():
+                found.add(problem("NC100", display(target), "", "", "not a newsclaims repository: no seeds/manifest.json"))
+                continue
+            repo = repo_at(root)
+            found.update(repo.problems)
+            found.update(_check_gold_files(repo.layout.gold_files() + repo.layout.annotator_files(), repo.registries))
+            continue
+        root = find_root(target.parent)
+        repo = repo_at(root) if root is not None else None
+        found.update(_check_file(target, repo))
+    return sorted(found)
+
+
+def _check_gold_files(paths: Iterable[Path], reg: Registries | None) -> list[Problem]:
+    out: list[Problem] = []
+    for path in paths:
+        label = display(path)
+        try:
+            data = read_bytes(path)
+        except Unreadable as e:
+            out.append(problem("NC100", label, "", "", str(e)))
+            continue
+        gold, found = parse_model(label, data, GoldFile)
+        out += found
+        if gold is not None and reg is not None:
+            out += check_gold(label, gold, reg)
+    return out
+
+
+def _check_file(path: Path, repo: Repository | None) -> list[Problem]:
+    """One file, by what its name says it is; its repository (if any) gives the context."""
+    if repo is not None:
+        lay = repo.layout
+        resolved = path.resolve()
+        own = {lay.manifest.resolve(), lay.entities.resolve(), lay.clusters.resolve()}
+        if resolved in own:
+            # The repository already parsed and checked it; report only its own problems.
+            label = display(path)
+            return [p for p in repo.problems if p.path == label or p.path.startswith(display(lay.seeds))]
+        return _check_gold_files([path], repo.registries)
+    model = {"manifest.json": Manifest, "entities.json": EntitiesFile, "clusters.json": ClustersFile}.get(path.name)
+    if model is None:
+        # Outside a repository there is no text to check offsets against: shape only.
+        return _check_gold_files([path], None)
+    label = display(path)
+    try:
+        data = read_bytes(path)
+    except Unreadable as e:
+        return [problem("NC100", label, "", "", str(e))]
+    return parse_model(label, data, model)[1]
+
+
+def load_gold(path: str | Path) -> GoldFile:
+    """Read one annotation file; raises ``ValueError`` listing every problem if it is not valid."""
+    p = Path(path)
+    data = read_bytes(p)
+    gold, found = parse_model(display(p), data, GoldFile)
+    root = find_root(p.parent)
+    if gold is not None and root is not None:
+        found += check_gold(display(p), gold, Repository.load(root).registries)
+    if gold is None or found:
+        raise ValueError("".join(f"\n  {f}" for f in found) or f"{p}: not a valid gold file")
+    return gold
+
+
+def load_repository(root: str | Path = ".") -> Repository:
+    """The manifest, documents and registries of a repository; see ``Repository.problems``."""
+    resolved = find_root(Path(root))
+    if resolved is None:
+        raise FileNotFoundError(f"{root}: no seeds/manifest.json here or above")
+    return Repository.load(resolved)
+
+
+__all__ = ["Layout", "Repository", "load_gold", "load_repository", "validate"]
