@@ -29,7 +29,7 @@ Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 Offset = Annotated[int, Field(ge=0)]
 SchemaVersion = Literal["1.0"]
-SCHEMA_VERSION: str = get_args(SchemaVersion)[0]
+SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
 
 
 class Record(BaseModel):
@@ -58,9 +58,7 @@ class Claim(Record):
     """A statement made in the document: attributed to a source, or told by the outlet itself."""
 
     claim_id: Name = Field(description="Id, unique within the document.")
-    fragments: list[Span] = Field(
-        min_length=1, description="The claim's text in one or more ordered, disjoint pieces."
-    )
+    fragments: list[Span] = Field(min_length=1, description="The claim's text in one or more ordered, disjoint pieces.")
     cluster_id: Name | None = Field(
         default=None, description="The cross-outlet claim cluster (annotations/clusters.json)."
     )
@@ -84,9 +82,7 @@ class Attribution(Record):
     source: Source | None = Field(
         default=None, description="Who the content is attributed to; null when the text names no one."
     )
-    cue: Span | None = Field(
-        default=None, description="The word(s) signalling the attribution (said, according to)."
-    )
+    cue: Span | None = Field(default=None, description="The word(s) signalling the attribution (said, according to).")
     quote_type: QuoteType = Field(description="How the content is rendered.")
     stance: Stance = Field(description="The source's stance toward the content.")
     parent_id: Name | None = Field(
@@ -174,9 +170,7 @@ class ManifestEntry(Record):
     url: Annotated[str, StringConstraints(pattern=URL_PATTERN)] | None = Field(
         description="Where the page was taken from, if known."
     )
-    language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] = Field(
-        description="ISO 639 language code."
-    )
+    language: Annotated[str, StringConstraints(pattern=LANGUAGE_PATTERN)] = Field(description="ISO 639 language code.")
     notes: str | None = Field(description="Where the page came from and what is uncertain about it.")
 
 

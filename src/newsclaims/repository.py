@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from newsclaims.documents import Document
-from newsclaims.models import ClaimCluster, ClustersFile, EntitiesFile, Entity, Manifest, Record
+from newsclaims.models import SCHEMA_VERSION, ClaimCluster, ClustersFile, EntitiesFile, Entity, Manifest, Record
 from newsclaims.problems import Problem, problem
 from newsclaims.rules import Registries, check_manifest, check_registry_ids
 from newsclaims.shape import Unreadable, parse_model, read_bytes
@@ -85,9 +85,10 @@ class Repository:
 
     layout: Layout
     manifest: Manifest | None = None
-    documents: dict[str, Document] = field(default_factory=dict)
-    entities: dict[str, Entity] = field(default_factory=dict)
-    clusters: dict[str, ClaimCluster] = field(default_factory=dict)
+    # None: the file is there but could not be read (see Registries).
+    documents: dict[str, Document] | None = None
+    entities: dict[str, Entity] | None = field(default_factory=dict)
+    clusters: dict[str, ClaimCluster] | None = field(default_factory=dict)
     # Problems of the manifest, the seeds and the registries themselves.
     problems: list[Problem] = field(default_factory=list)
 
@@ -128,17 +129,25 @@ class Repository:
     def _load_registries(self) -> None:
         lay = self.layout
         ents = self._load_registry(lay.entities, EntitiesFile)
+        self.entities = None
         if ents is not None:
-            self.problems += check_registry_ids(display(lay.entities), [e.entity_id for e in ents.entities], "entity_id")
+            self.problems += check_registry_ids(
+                display(lay.entities), [e.entity_id for e in ents.entities], "entity_id"
+            )
             self.entities = {e.entity_id: e for e in ents.entities}
         clus = self._load_registry(lay.clusters, ClustersFile)
+        self.clusters = None
         if clus is not None:
-            self.problems += check_registry_ids(display(lay.clusters), [c.cluster_id for c in clus.clusters], "cluster_id")
+            self.problems += check_registry_ids(
+                display(lay.clusters), [c.cluster_id for c in clus.clusters], "cluster_id"
+            )
             self.clusters = {c.cluster_id: c for c in clus.clusters}
 
     def _load_registry(self, path: Path, model: type[R]) -> R | None:
         # A repository without annotations yet has no registries: that is not a problem.
-        if not path.exists() or (data := self._read(path)) is None:
+        if not path.exists():
+            return model.model_validate_json(f'{{"schema_version": "{SCHEMA_VERSION}", "{path.stem}": []}}')
+        if (data := self._read(path)) is None:
             return None
         parsed, found = parse_model(display(path), data, model)
         self.problems += found

@@ -32,11 +32,20 @@ Where = tuple[str, str]
 
 @dataclass(frozen=True)
 class Registries:
-    """What a document's references resolve against, beyond the document itself."""
+    """What a document's references resolve against, beyond the document itself.
 
-    entities: Mapping[str, Entity]
-    clusters: Mapping[str, ClaimCluster]
-    documents: Mapping[str, Document]
+    None means the registry file exists but could not be read: its problems are
+    reported there, and the checks that need it are skipped rather than
+    flooding every record with consequences of the one broken file.
+    """
+
+    entities: Mapping[str, Entity] | None
+    clusters: Mapping[str, ClaimCluster] | None
+    documents: Mapping[str, Document] | None
+
+
+def _at(span: Span | Interval[str]) -> str:
+    return f"{span.start}:{span.end}"
 
 
 def _spans(gold: GoldFile) -> Iterator[tuple[Where, Span]]:
@@ -66,8 +75,11 @@ def check_span(label: str, where: Where, span: Span, text: str) -> list[Problem]
     if actual != span.text:
         return [
             problem(
-                "NC203", label, rid, field,
-                f"text {span.text[:60]!r} differs from the document at {span.start}:{span.end}: {actual[:60]!r}",
+                "NC203",
+                label,
+                rid,
+                field,
+                f"text {span.text[:60]!r} differs from the document at {_at(span)}: {actual[:60]!r}",
             )
         ]
     if actual[0].isspace() or actual[-1].isspace():
@@ -84,7 +96,10 @@ def check_fragments(label: str, gold: GoldFile) -> list[Problem]:
             if cur.start < prev.end:
                 out.append(
                     problem(
-                        "NC205", label, c.claim_id, f"fragments[{i}]",
+                        "NC205",
+                        label,
+                        c.claim_id,
+                        f"fragments[{i}]",
                         f"starts at {cur.start}, before fragment {i - 1} ends at {prev.end}",
                     )
                 )
@@ -109,27 +124,50 @@ def check_ids(label: str, gold: GoldFile) -> list[Problem]:
 def check_references(label: str, gold: GoldFile, reg: Registries, story_id: str | None) -> list[Problem]:
     """NC303-NC311: every reference resolves, and cluster and entity members agree."""
     out = []
-    for m in gold.mentions:
-        entity = reg.entities.get(m.entity_id)
+    entities = reg.entities if reg.entities is not None else {}
+    for m in gold.mentions if reg.entities is not None else ():
+        entity = entities.get(m.entity_id)
         if entity is None:
-            out.append(problem("NC303", label, m.mention_id, "entity_id", f"entity {m.entity_id!r} is not in entities.json"))
+            out.append(
+                problem(
+                    "NC303",
+                    label,
+                    m.mention_id,
+                    "entity_id",
+                    f"entity {m.entity_id!r} is not in entities.json",
+                )
+            )
         elif entity.label != m.label:
             out.append(
                 problem(
-                    "NC304", label, m.mention_id, "label",
+                    "NC304",
+                    label,
+                    m.mention_id,
+                    "label",
                     f"label {m.label.value} differs from entity {m.entity_id!r}'s label {entity.label.value}",
                 )
             )
     for c in gold.claims:
-        if c.cluster_id is None:
+        if c.cluster_id is None or reg.clusters is None:
             continue
         cluster = reg.clusters.get(c.cluster_id)
         if cluster is None:
-            out.append(problem("NC305", label, c.claim_id, "cluster_id", f"cluster {c.cluster_id!r} is not in clusters.json"))
+            out.append(
+                problem(
+                    "NC305",
+                    label,
+                    c.claim_id,
+                    "cluster_id",
+                    f"cluster {c.cluster_id!r} is not in clusters.json",
+                )
+            )
         elif story_id is not None and cluster.story_id != story_id:
             out.append(
                 problem(
-                    "NC306", label, c.claim_id, "cluster_id",
+                    "NC306",
+                    label,
+                    c.claim_id,
+                    "cluster_id",
                     f"cluster {c.cluster_id!r} is of story {cluster.story_id!r}, the document of story {story_id!r}",
                 )
             )
@@ -138,23 +176,48 @@ def check_references(label: str, gold: GoldFile, reg: Registries, story_id: str 
     attributions = {a.attribution_id: a for a in gold.attributions}
     for a in gold.attributions:
         if a.claim_id not in claims:
-            out.append(problem("NC307", label, a.attribution_id, "claim_id", f"claim {a.claim_id!r} is not in this document"))
+            out.append(
+                problem(
+                    "NC307",
+                    label,
+                    a.attribution_id,
+                    "claim_id",
+                    f"claim {a.claim_id!r} is not in this document",
+                )
+            )
         src = a.source
         if src is not None and src.mention_id is not None:
-            m = mentions.get(src.mention_id)
-            if m is None:
-                out.append(
-                    problem("NC308", label, a.attribution_id, "source.mention_id", f"mention {src.mention_id!r} is not in this document")
-                )
-            elif not (src.start <= m.start and m.end <= src.end):
+            linked = mentions.get(src.mention_id)
+            if linked is None:
                 out.append(
                     problem(
-                        "NC309", label, a.attribution_id, "source.mention_id",
-                        f"mention {m.mention_id!r} at {m.start}:{m.end} lies outside the source span {src.start}:{src.end}",
+                        "NC308",
+                        label,
+                        a.attribution_id,
+                        "source.mention_id",
+                        f"mention {src.mention_id!r} is not in this document",
+                    )
+                )
+            elif not (src.start <= linked.start and linked.end <= src.end):
+                out.append(
+                    problem(
+                        "NC309",
+                        label,
+                        a.attribution_id,
+                        "source.mention_id",
+                        f"mention {linked.mention_id!r} at {_at(linked)} is outside the source {_at(src)}",
                     )
                 )
         if a.parent_id is not None and a.parent_id not in attributions:
-            out.append(problem("NC310", label, a.attribution_id, "parent_id", f"attribution {a.parent_id!r} is not in this document"))
+            out.append(
+                problem(
+                    "NC310",
+                    label,
+                    a.attribution_id,
+                    "parent_id",
+                    f"attribution {a.parent_id!r} is not in this document",
+                )
+            )
     out += _parent_cycles(label, attributions)
     return out
 
@@ -171,7 +234,13 @@ def _parent_cycles(label: str, attributions: Mapping[str, Attribution]) -> list[
             if node in on_path:
                 cycle = path[path.index(node) :]
                 out.append(
-                    problem("NC311", label, min(cycle), "parent_id", "parent chain is a cycle: " + " -> ".join([*cycle, node]))
+                    problem(
+                        "NC311",
+                        label,
+                        min(cycle),
+                        "parent_id",
+                        "parent chain is a cycle: " + " -> ".join([*cycle, node]),
+                    )
                 )
                 break
             path.append(node)
@@ -188,8 +257,11 @@ def check_layers(label: str, gold: GoldFile, valid: set[Where]) -> list[Problem]
     for earlier, later in overlapping_neighbours(noise):
         out.append(
             problem(
-                "NC401", label, later.key, "span",
-                f"noise {later.start}:{later.end} overlaps noise {earlier.key!r} at {earlier.start}:{earlier.end}",
+                "NC401",
+                label,
+                later.key,
+                "span",
+                f"noise {_at(later)} overlaps noise {earlier.key!r} at {_at(earlier)}",
             )
         )
     cover = Cover(noise)
@@ -201,34 +273,51 @@ def check_layers(label: str, gold: GoldFile, valid: set[Where]) -> list[Problem]
         if hit is not None:
             out.append(
                 problem(
-                    "NC402", label, rid, field,
-                    f"{span.start}:{span.end} {span.text[:40]!r} overlaps noise {hit.key!r} at {hit.start}:{hit.end}",
+                    "NC402",
+                    label,
+                    rid,
+                    field,
+                    f"{_at(span)} {span.text[:40]!r} overlaps noise {hit.key!r} at {_at(hit)}",
                 )
             )
     fragments = {c.claim_id: c.fragments for c in gold.claims}
     for a in gold.attributions:
         content = fragments.get(a.claim_id, [])
-        for field, span, code in (("cue", a.cue, "NC403"), ("source", a.source, "NC404")):
-            if span is None or (a.attribution_id, field) not in valid:
+        for field, part, code in (("cue", a.cue, "NC403"), ("source", a.source, "NC404")):
+            if part is None or (a.attribution_id, field) not in valid:
                 continue
             for f in content:
-                if span.start < f.end and f.start < span.end:
+                if part.start < f.end and f.start < part.end:
                     out.append(
                         problem(
-                            code, label, a.attribution_id, field,
-                            f"{field} {span.start}:{span.end} {span.text[:40]!r} overlaps claim {a.claim_id!r} at {f.start}:{f.end}",
+                            code,
+                            label,
+                            a.attribution_id,
+                            field,
+                            f"{_at(part)} {part.text[:40]!r} overlaps claim {a.claim_id!r} at {_at(f)}",
                         )
                     )
                     break
     mentions = [Interval(m.start, m.end, m.mention_id) for m in gold.mentions if (m.mention_id, "span") in valid]
     for outer, inner in crossing_pairs(mentions):
         if (outer.start, outer.end) == (inner.start, inner.end):
-            out.append(problem("NC406", label, inner.key, "span", f"same span {inner.start}:{inner.end} as mention {outer.key!r}"))
+            out.append(
+                problem(
+                    "NC406",
+                    label,
+                    inner.key,
+                    "span",
+                    f"same span {_at(inner)} as mention {outer.key!r}",
+                )
+            )
         else:
             out.append(
                 problem(
-                    "NC405", label, inner.key, "span",
-                    f"{inner.start}:{inner.end} crosses mention {outer.key!r} at {outer.start}:{outer.end}",
+                    "NC405",
+                    label,
+                    inner.key,
+                    "span",
+                    f"{_at(inner)} crosses mention {outer.key!r} at {_at(outer)}",
                 )
             )
     return out
@@ -239,20 +328,35 @@ def check_gold(label: str, gold: GoldFile, reg: Registries) -> list[Problem]:
     out = []
     stem = PurePath(label).stem
     if stem != gold.doc_id:
-        out.append(problem("NC508", label, gold.doc_id, "doc_id", f"file is named {stem!r} but annotates {gold.doc_id!r}"))
+        out.append(
+            problem("NC508", label, gold.doc_id, "doc_id", f"file is named {stem!r} but annotates {gold.doc_id!r}")
+        )
     out += check_ids(label, gold)
     out += check_fragments(label, gold)
+    if reg.documents is None:
+        return out + check_references(label, gold, reg, None)
     doc = reg.documents.get(gold.doc_id)
     out += check_references(label, gold, reg, doc.entry.story_id if doc else None)
     if doc is None:
-        out.append(problem("NC507", label, gold.doc_id, "doc_id", f"document {gold.doc_id!r} is not in seeds/manifest.json"))
+        out.append(
+            problem(
+                "NC507",
+                label,
+                gold.doc_id,
+                "doc_id",
+                f"document {gold.doc_id!r} is not in seeds/manifest.json",
+            )
+        )
         return out
     if gold.text_sha256 != doc.text_sha256:
         # Offsets into another text would only produce noise: stop here.
         out.append(
             problem(
-                "NC501", label, gold.doc_id, "text_sha256",
-                f"{gold.text_sha256[:12]}… differs from the document's {doc.text_sha256[:12]}…: annotations are for another text",
+                "NC501",
+                label,
+                gold.doc_id,
+                "text_sha256",
+                f"{gold.text_sha256[:12]}… is not the document's {doc.text_sha256[:12]}…: annotations of another text",
             )
         )
         return out
@@ -285,7 +389,10 @@ def check_manifest(
     """
     out = []
     docs: dict[str, Document] = {}
-    for field, values in (("doc_id", [e.doc_id for e in manifest.documents]), ("file", [e.file for e in manifest.documents])):
+    for field, values in (
+        ("doc_id", [e.doc_id for e in manifest.documents]),
+        ("file", [e.file for e in manifest.documents]),
+    ):
         for value, n in sorted(Counter(values).items()):
             if n > 1:
                 out.append(problem("NC505", label, value, field, f"{field} {value!r} is listed {n} times"))
@@ -300,7 +407,15 @@ def check_manifest(
             continue
         actual = sha256_hex(data)
         if actual != e.sha256:
-            out.append(problem("NC504", label, e.doc_id, "sha256", f"{seed_label} has sha256 {actual[:12]}…, the manifest says {e.sha256[:12]}…"))
+            out.append(
+                problem(
+                    "NC504",
+                    label,
+                    e.doc_id,
+                    "sha256",
+                    f"{seed_label} has sha256 {actual[:12]}…, the manifest says {e.sha256[:12]}…",
+                )
+            )
         if actual in by_hash:
             out.append(problem("NC506", label, e.doc_id, "file", f"same bytes as document {by_hash[actual]!r}"))
         by_hash.setdefault(actual, e.doc_id)

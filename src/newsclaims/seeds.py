@@ -62,9 +62,9 @@ def add_seed(
         raise SeedError(f"{page}: not UTF-8 (byte {e.start}); convert the page to UTF-8 first") from e
     manifest = read_manifest(layout)
     digest = sha256_hex(data)
-    for e in manifest.documents:
-        if e.sha256 == digest:
-            raise SeedError(f"{page}: the same bytes are already in seeds/ as {e.file} (doc_id {e.doc_id})")
+    for known in manifest.documents:
+        if known.sha256 == digest:
+            raise SeedError(f"{page}: the same bytes are already in seeds/ as {known.file} (doc_id {known.doc_id})")
     doc_id = new_doc_id(manifest, data)
     fields = {
         "doc_id": doc_id,
@@ -81,7 +81,9 @@ def add_seed(
     # Validate through JSON, exactly as the manifest file will be read back.
     entry, problems = parse_model("metadata", json.dumps(fields).encode(), ManifestEntry)
     if entry is None:
-        raise SeedError("invalid page metadata:\n" + "\n".join(f"  --{p.field.replace('_id', '')}: {p.message}" for p in problems))
+        raise SeedError(
+            "invalid page metadata:\n" + "\n".join(f"  --{p.field.replace('_id', '')}: {p.message}" for p in problems)
+        )
     target = layout.seeds / entry.file
     if target.exists():
         raise SeedError(f"{target} already exists")

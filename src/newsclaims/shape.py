@@ -102,11 +102,23 @@ def _locate(label: str, err: ErrorDetails, raw: Any) -> Problem:
     if kind == "extra_forbidden":
         return problem("NC104", label, record, field, "unknown field: not part of the schema")
     if kind == "enum":
-        return problem("NC103", label, record, field, f"{got} is not in the vocabulary: expected one of {ctx.get('expected')}")
+        return problem(
+            "NC103",
+            label,
+            record,
+            field,
+            f"{got} is not in the vocabulary: expected one of {ctx.get('expected')}",
+        )
     if kind == "literal_error" and rest == ("schema_version",):
-        return problem("NC106", label, record, field, f"unsupported schema_version {got}: expected {ctx.get('expected')}")
+        return problem(
+            "NC106", label, record, field, f"unsupported schema_version {got}: expected {ctx.get('expected')}"
+        )
     if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
         return problem(
-            "NC105", label, record, field, f"{got} is not a valid name: expected lower-case letters, digits, '_' or '-' (pattern {NAME_PATTERN})"
+            "NC105",
+            label,
+            record,
+            field,
+            f"{got} is not a valid name: expected lower-case letters, digits, '_' or '-' (pattern {NAME_PATTERN})",
         )
     return problem("NC102", label, record, field, f"{err['msg']}, got {got}")

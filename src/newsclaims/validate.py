@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from newsclaims.models import ClustersFile, EntitiesFile, GoldFile, Manifest
+from newsclaims.models import ClustersFile, EntitiesFile, GoldFile, Manifest, Record
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, Repository, display, find_root
 from newsclaims.rules import Registries, check_gold
 from newsclaims.shape import Unreadable, parse_model, read_bytes
+
 
 def validate(*paths: str | Path) -> list[Problem]:
     """Every problem in the given files or repositories, sorted; no path means the current repository.
@@ -30,15 +31,22 @@ def validate(*paths: str | Path) -> list[Problem]:
         if target.is_dir():
             root = find_root(target)
             if root is None or root != target.resolve():
-                found.add(problem("NC100", display(target), "", "", "not a newsclaims repository: no seeds/manifest.json"))
+                found.add(
+                    problem(
+                        "NC100",
+                        display(target),
+                        "",
+                        "",
+                        "not a newsclaims repository: no seeds/manifest.json",
+                    )
+                )
                 continue
             repo = repo_at(root)
             found.update(repo.problems)
             found.update(_check_gold_files(repo.layout.gold_files() + repo.layout.annotator_files(), repo.registries))
             continue
         root = find_root(target.parent)
-        repo = repo_at(root) if root is not None else None
-        found.update(_check_file(target, repo))
+        found.update(_check_file(target, repo_at(root) if root is not None else None))
     return sorted(found)
 
 
@@ -69,7 +77,12 @@ def _check_file(path: Path, repo: Repository | None) -> list[Problem]:
             label = display(path)
             return [p for p in repo.problems if p.path == label or p.path.startswith(display(lay.seeds))]
         return _check_gold_files([path], repo.registries)
-    model = {"manifest.json": Manifest, "entities.json": EntitiesFile, "clusters.json": ClustersFile}.get(path.name)
+    models: dict[str, type[Record]] = {
+        "manifest.json": Manifest,
+        "entities.json": EntitiesFile,
+        "clusters.json": ClustersFile,
+    }
+    model = models.get(path.name)
     if model is None:
         # Outside a repository there is no text to check offsets against: shape only.
         return _check_gold_files([path], None)

@@ -7,7 +7,7 @@ run ``newsclaims schema`` (and rebuild); tests fail while a generated file drift
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Self
 
 from pydantic import GetJsonSchemaHandler
@@ -15,7 +15,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 
-class Vocab(str, Enum):
+class Vocab(StrEnum):
     """A string enum whose members carry a one-line definition.
 
     Members are declared as ``NAME = "value", "definition"``; the value is what is
@@ -29,9 +29,6 @@ class Vocab(str, Enum):
         member._value_ = value
         member.definition = definition
         return member
-
-    def __str__(self) -> str:
-        return str(self.value)
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
@@ -53,18 +50,27 @@ class EntityLabel(Vocab):
     """Types of entity mentions (OntoNotes-style, with WEAPON split from PRODUCT)."""
 
     PERSON = "PERSON", "A named individual person, without titles or roles."
-    NORP = "NORP", "A nationality, religious or political group used as a name or adjective (Iranian, Western)."
+    NORP = (
+        "NORP",
+        "A nationality, religious or political group used as a name or adjective (Iranian, Western).",
+    )
     ORG = "ORG", "A named organisation: government body, agency, company, outlet, armed force, group."
     GPE = "GPE", "A geopolitical entity: a country, city or state, including its use for its government."
     LOC = "LOC", "A non-political location: region, sea, mountain range (Caspian Sea region, Middle East)."
     FAC = "FAC", "A named facility or built site: airport, base, plant, zone (Mehrabad airport)."
-    WEAPON = "WEAPON", "A named weapon model or system, or a generic weapon type used as a name (Shahid 136, Su-35)."
+    WEAPON = (
+        "WEAPON",
+        "A named weapon model or system, or a generic weapon type used as a name (Shahid 136, Su-35).",
+    )
     PRODUCT = "PRODUCT", "A named product, vehicle or technology that is not a weapon."
     EVENT = "EVENT", "A named or uniquely identifiable event: a war, an invasion, a summit, a trip."
     LAW = "LAW", "A named legal or diplomatic instrument: treaty, resolution, deal, sanctions law."
     DATE = "DATE", "An absolute or relative date or period (Friday, July 2022, since August)."
     MONEY = "MONEY", "A monetary amount with its unit ($275 million, billions of dollars)."
-    QUANTITY = "QUANTITY", "A count or measurement, without the counted noun (around 400, at least 10, hundreds)."
+    QUANTITY = (
+        "QUANTITY",
+        "A count or measurement, without the counted noun (around 400, at least 10, hundreds).",
+    )
 
 
 class NoiseCategory(Vocab):
@@ -72,13 +78,19 @@ class NoiseCategory(Vocab):
 
     HEADLINE_LIST = "headline_list", "A list of headlines of other, unrelated stories (aggregator pages)."
     NAVIGATION = "navigation", "Site navigation, section names and menu words (Home World, Fifa World Cup)."
-    RELATED_LINKS = "related_links", "Links or teasers to other stories: ALSO READ lines, related-story lists."
+    RELATED_LINKS = (
+        "related_links",
+        "Links or teasers to other stories: ALSO READ lines, related-story lists.",
+    )
     SOCIAL_SHARE = "social_share", "Share-button words and social-media names (facebook twitter whatsapp)."
     PROMO = "promo", "Self-promotion of the outlet: follow us, subscribe, newsletter, app prompts."
     COMMENTS = "comments", "Comment boxes, comment headers, moderation disclaimers, 'Leave a Reply'."
     AUTHOR_BIO = "author_bio", "A biography of the author and its widget text."
     BYLINE = "byline", "Author and agency credits and sign-offs (By AFP, Reporting by …, L.Carrico--PC)."
-    METADATA = "metadata", "Publication metadata: date and section lines, published/updated lines, font-size widgets."
+    METADATA = (
+        "metadata",
+        "Publication metadata: date and section lines, published/updated lines, font-size widgets.",
+    )
     CAPTION = "caption", "Photo captions, photo credits and image alt text."
     MASTHEAD = "masthead", "The name of the publication printed as a masthead (Calgary Herald)."
     TAGS = "tags", "Tag and keyword lists and their header (TAGS)."
@@ -101,7 +113,10 @@ class Stance(Vocab):
     ASSERTS = "asserts", "The source states or endorses the content as true."
     DENIES = "denies", "The source rejects the content as false."
     HEDGES = "hedges", "The source presents the content as possible or uncertain (may, could, reportedly)."
-    UNCOMMITTED = "uncommitted", "The source reports the content without committing to it (would not confirm, unable to verify)."
+    UNCOMMITTED = (
+        "uncommitted",
+        "The source reports the content without committing to it (would not confirm, unable to verify).",
+    )
 
 
 ALL_VOCABS: tuple[type[Vocab], ...] = (EntityLabel, NoiseCategory, QuoteType, Stance)

@@ -1,0 +1,157 @@
+"""Shared fixtures: a tiny, valid repository that tests break on purpose."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Tests never reach the internet, whatever they load.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["HF_DATASETS_OFFLINE"] = "1"
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+TEXT = (
+    "Home World\n"
+    "Kirby said Iran sent 400 drones to Russia on Friday.\n"
+    '"It is harmful," he said, "to everyone."\n'
+    "Share this\n"
+)
+
+
+def span(text: str, needle: str, occurrence: int = 0, **extra: Any) -> dict[str, Any]:
+    """A span dict for the ``occurrence``-th ``needle`` in ``text``."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(needle, start + 1)
+    return {"start": start, "end": start + len(needle), "text": needle, **extra}
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def baseline_gold(text: str = TEXT, doc_id: str = "doc-a") -> dict[str, Any]:
+    s = lambda needle, occ=0: span(text, needle, occ)  # noqa: E731
+    return {
+        "schema_version": "1.0",
+        "doc_id": doc_id,
+        "text_sha256": sha(text.encode()),
+        "provenance": {"annotators": ["tester"], "rounds": [], "method": "written by the test suite"},
+        "mentions": [
+            {"mention_id": "m1", **s("Kirby"), "label": "PERSON", "entity_id": "john-kirby"},
+            {"mention_id": "m2", **s("Iran"), "label": "GPE", "entity_id": "iran"},
+            {"mention_id": "m3", **s("400"), "label": "QUANTITY", "entity_id": "qty-400"},
+            {"mention_id": "m4", **s("Russia"), "label": "GPE", "entity_id": "russia"},
+            {"mention_id": "m5", **s("Friday"), "label": "DATE", "entity_id": "date-friday"},
+        ],
+        "claims": [
+            {
+                "claim_id": "c1",
+                "fragments": [s("Iran sent 400 drones to Russia on Friday")],
+                "cluster_id": "iran-sent-drones",
+                "checkworthy": True,
+            },
+            {
+                "claim_id": "c2",
+                "fragments": [s("It is harmful"), s("to everyone")],
+                "cluster_id": None,
+                "checkworthy": False,
+                "note": "split around its cue",
+            },
+        ],
+        "attributions": [
+            {
+                "attribution_id": "a1",
+                "claim_id": "c1",
+                "source": {**s("Kirby"), "mention_id": "m1"},
+                "cue": s("said"),
+                "quote_type": "indirect",
+                "stance": "asserts",
+                "parent_id": None,
+            },
+            {
+                "attribution_id": "a2",
+                "claim_id": "c2",
+                "source": {**s("he"), "mention_id": None},
+                "cue": s("said", 1),
+                "quote_type": "direct",
+                "stance": "asserts",
+            },
+        ],
+        "noise": [
+            {"noise_id": "n1", **s("Home World"), "category": "navigation"},
+            {"noise_id": "n2", **s("Share this"), "category": "social_share"},
+        ],
+    }
+
+
+ENTITIES = [
+    {"entity_id": "date-friday", "label": "DATE", "name": "Friday", "wikidata": None},
+    {"entity_id": "iran", "label": "GPE", "name": "Iran", "wikidata": "Q794"},
+    {"entity_id": "john-kirby", "label": "PERSON", "name": "John Kirby", "wikidata": None},
+    {"entity_id": "qty-400", "label": "QUANTITY", "name": "400", "wikidata": None},
+    {"entity_id": "russia", "label": "GPE", "name": "Russia", "wikidata": "Q159"},
+]
+CLUSTERS = [{"cluster_id": "iran-sent-drones", "story_id": "story-1", "statement": "Iran sent drones to Russia."}]
+
+
+@dataclass
+class MiniRepo:
+    """A valid repository with one document; tests change a part and rewrite it."""
+
+    root: Path
+    seeds: dict[str, bytes] = field(default_factory=lambda: {"doc-a.txt": TEXT.encode()})
+    manifest: list[dict[str, Any]] = field(default_factory=list)
+    gold: dict[str, dict[str, Any]] = field(default_factory=lambda: {"doc-a": baseline_gold()})
+    entities: list[dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(ENTITIES))
+    clusters: list[dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(CLUSTERS))
+
+    def __post_init__(self) -> None:
+        if not self.manifest:
+            self.manifest = [self.entry("doc-a", "doc-a.txt")]
+
+    def entry(self, doc_id: str, file: str, story_id: str = "story-1") -> dict[str, Any]:
+        return {
+            "doc_id": doc_id,
+            "file": file,
+            "sha256": sha(self.seeds[file]) if file in self.seeds else "0" * 64,
+            "story_id": story_id,
+            "outlet": "Test Outlet",
+            "title": "A test page",
+            "published": "2022-12-10",
+            "url": None,
+            "language": "en",
+            "notes": None,
+        }
+
+    def write(self) -> MiniRepo:
+        (self.root / "seeds").mkdir(parents=True, exist_ok=True)
+        (self.root / "annotations" / "gold").mkdir(parents=True, exist_ok=True)
+        for name, data in self.seeds.items():
+            (self.root / "seeds" / name).write_bytes(data)
+        self._json("seeds/manifest.json", {"schema_version": "1.0", "documents": self.manifest})
+        self._json("annotations/entities.json", {"schema_version": "1.0", "entities": self.entities})
+        self._json("annotations/clusters.json", {"schema_version": "1.0", "clusters": self.clusters})
+        for name, gold in self.gold.items():
+            self._json(f"annotations/gold/{name}.json", gold)
+        return self
+
+    def _json(self, rel: str, data: Any) -> None:
+        (self.root / rel).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+@pytest.fixture
+def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MiniRepo]:
+    """A valid mini repository, with the working folder inside it (problem paths are relative)."""
+    repo = MiniRepo(tmp_path / "repo").write()
+    monkeypatch.chdir(repo.root)
+    yield repo
