@@ -11,30 +11,49 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
+
+
+def whole(body: str) -> str:
+    """A pattern matching the whole string, with the same meaning in every regex dialect.
+
+    JSON Schema patterns are ECMA-262, where ``$`` is the end of input; Python's
+    ``re`` (used by the ``jsonschema`` package, and by pydantic here) also lets
+    ``$`` match before a final newline. The look-ahead closes that gap.
+    """
+    return f"^{body}$(?!\\n)"
+
+
 # Anything that may end up in a file path (doc ids, round and annotator names)
 # and every record id: lower-case, no dots, no slashes, so "../x" can never pass.
-NAME_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
-SEED_FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}\.txt$"
-SHA256_PATTERN = r"^[0-9a-f]{64}$"
-WIKIDATA_PATTERN = r"^Q[1-9][0-9]*$"
-LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
-URL_PATTERN = r"^https?://\S+$"
+NAME_PATTERN = whole("[a-z0-9][a-z0-9_-]{0,63}")
+SEED_FILE_PATTERN = whole("[A-Za-z0-9][A-Za-z0-9_-]{0,99}\\.txt")
+SHA256_PATTERN = whole("[0-9a-f]{64}")
+WIKIDATA_PATTERN = whole("Q[1-9][0-9]*")
+LANGUAGE_PATTERN = whole("[a-z]{2,3}")
+URL_PATTERN = whole("https?://\\S+")
 
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
-Offset = Annotated[int, Field(ge=0)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema counts 3.0 as the integer 3; so must we, or the two contracts would differ.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Offset = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
 SchemaVersion = Literal["1.0"]
 SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
 
 
 class Record(BaseModel):
     # strict: "5" is not an offset and 1 is not true, exactly as in JSON Schema.
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, regex_engine="python-re")
 
 
 class Span(Record):

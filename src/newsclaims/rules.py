@@ -124,7 +124,8 @@ def check_ids(label: str, gold: GoldFile) -> list[Problem]:
 def check_references(label: str, gold: GoldFile, reg: Registries, story_id: str | None) -> list[Problem]:
     """NC303-NC311: every reference resolves, and cluster and entity members agree."""
     out = []
-    entities = reg.entities if reg.entities is not None else {}
+    # An unreadable registry (None) resolves nothing: its own problems are reported instead.
+    entities = reg.entities or {}
     for m in gold.mentions if reg.entities is not None else ():
         entity = entities.get(m.entity_id)
         if entity is None:

@@ -1,0 +1,131 @@
+"""schema/ is generated from the code, and the JSON Schema agrees with the pydantic models."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import REPO_ROOT, baseline_gold
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsclaims import schemagen
+from newsclaims.models import FILE_MODELS, GoldFile
+from newsclaims.shape import parse_model
+from newsclaims.vocab import ALL_VOCABS, EntityLabel
+
+
+def test_schema_folder_matches_the_code() -> None:
+    assert schemagen.drift(REPO_ROOT / "schema") == [], "run `newsclaims schema` and commit schema/"
+
+
+def test_drift_is_detected(tmp_path: Any) -> None:
+    schemagen.write(tmp_path)
+    assert schemagen.drift(tmp_path) == []
+    path = tmp_path / "gold.schema.json"
+    path.write_text(path.read_text().replace('"PERSON"', '"HUMAN"'))
+    assert schemagen.drift(tmp_path) == ["gold.schema.json"]
+
+
+def test_reference_lists_every_label_with_its_definition() -> None:
+    reference = (REPO_ROOT / "schema" / "SCHEMA.md").read_text(encoding="utf-8")
+    for vocab in ALL_VOCABS:
+        for member in vocab:
+            assert f"| `{member.value}` | {member.definition} |" in reference
+
+
+def test_json_schema_carries_the_definitions() -> None:
+    schema = schemagen.json_schema("gold")
+    labels = schema["$defs"]["EntityLabel"]
+    assert labels["enum"] == EntityLabel.values()
+    assert labels["enumDescriptions"] == [m.definition for m in EntityLabel]
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+VALIDATOR = jsonschema.Draft202012Validator(
+    schemagen.json_schema("gold"), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+)
+
+
+def agree(doc: Any) -> tuple[bool, bool]:
+    data = json.dumps(doc).encode()
+    by_pydantic = parse_model("x", data, GoldFile)[0] is not None
+    by_schema = VALIDATOR.is_valid(doc)
+    return by_pydantic, by_schema
+
+
+INVALID_EDITS = {
+    "missing field": lambda g: g["mentions"][0].pop("entity_id"),
+    "string offset": lambda g: g["mentions"][0].update(start="3"),
+    "fractional offset": lambda g: g["mentions"][0].update(start=3.5),
+    "negative offset": lambda g: g["mentions"][0].update(start=-1),
+    "bool as int": lambda g: g["mentions"][0].update(end=True),
+    "int as bool": lambda g: g["claims"][0].update(checkworthy=1),
+    "unknown label": lambda g: g["mentions"][0].update(label="person"),
+    "extra field": lambda g: g.update(extra=1),
+    "path id": lambda g: g.update(doc_id="../x"),
+    "id with newline": lambda g: g["mentions"][0].update(mention_id="m1\n"),
+    "upper-case id": lambda g: g["mentions"][0].update(mention_id="M1"),
+    "empty fragments": lambda g: g["claims"][0].update(fragments=[]),
+    "empty text": lambda g: g["noise"][0].update(text=""),
+    "bad sha": lambda g: g.update(text_sha256="xyz"),
+    "no annotators": lambda g: g["provenance"].update(annotators=[]),
+    "wrong version": lambda g: g.update(schema_version="1.1"),
+    "null layer": lambda g: g.update(mentions=None),
+    "not an object": lambda g: g["noise"].append("n3"),
+}
+
+
+def test_valid_example_passes_both() -> None:
+    assert agree(baseline_gold()) == (True, True)
+
+
+def test_integral_float_is_an_integer_for_both() -> None:
+    # JSON does not tell 6 from 6.0 and JSON Schema calls both integers; so does the model.
+    doc = baseline_gold()
+    doc["mentions"][0]["end"] = float(doc["mentions"][0]["end"])
+    assert agree(doc) == (True, True)
+
+
+@pytest.mark.parametrize("edit", list(INVALID_EDITS))
+def test_invalid_examples_fail_both(edit: str) -> None:
+    doc = baseline_gold()
+    INVALID_EDITS[edit](doc)
+    assert agree(doc) == (False, False)
+
+
+def test_every_file_kind_has_a_schema_on_disk() -> None:
+    for kind in FILE_MODELS:
+        on_disk = json.loads((REPO_ROOT / "schema" / f"{kind}.schema.json").read_text())
+        assert on_disk == schemagen.json_schema(kind)
+
+
+JSON_LEAF = st.none() | st.booleans() | st.integers(-5, 10**4) | st.floats(allow_nan=False) | st.text(max_size=8)
+
+
+def mutate_paths(doc: Any) -> list[tuple[Any, Any]]:
+    """(container, key) of every value in a JSON tree."""
+    out: list[tuple[Any, Any]] = []
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else []
+    for key, value in items:
+        out.append((doc, key))
+        out += mutate_paths(value)
+    return out
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_pydantic_and_json_schema_agree_on_random_edits(data: st.DataObject) -> None:
+    doc = copy.deepcopy(baseline_gold())
+    for _ in range(data.draw(st.integers(1, 3))):
+        places = mutate_paths(doc)
+        container, key = data.draw(st.sampled_from(places))
+        if data.draw(st.booleans()) and isinstance(container, dict):
+            del container[key]
+        else:
+            container[key] = data.draw(JSON_LEAF)
+    by_pydantic, by_schema = agree(doc)
+    assert by_pydantic == by_schema, json.dumps(doc)[:500]
