@@ -26,8 +26,8 @@ test: venv lint typecheck
 	$(BIN)/pytest
 
 lint: venv
-	$(BIN)/ruff check src tests scripts
-	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/ruff check
+	$(BIN)/ruff format --check
 
 typecheck: venv
 	$(BIN)/mypy

@@ -41,7 +41,9 @@ def add_seed(name: str, data: bytes, doc_id: str) -> Callable[[MiniRepo], None]:
 
 def extra_mention(needle: str, label: str, entity_id: str) -> Callable[[MiniRepo], None]:
     def change(repo: MiniRepo) -> None:
-        repo.gold["doc-a"]["mentions"].append({"mention_id": "m6", **span(TEXT, needle), "label": label, "entity_id": entity_id})
+        repo.gold["doc-a"]["mentions"].append(
+            {"mention_id": "m6", **span(TEXT, needle), "label": label, "entity_id": entity_id}
+        )
 
     return change
 
@@ -87,8 +89,14 @@ CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str
     "NC305": (lambda r: r.gold["doc-a"]["claims"][0].update(cluster_id="nope"), [("NC305", GOLD, "c1", "cluster_id")]),
     "NC306": (lambda r: r.clusters[0].update(story_id="story-2"), [("NC306", GOLD, "c1", "cluster_id")]),
     "NC307": (lambda r: attribution(r, 0).update(claim_id="c9"), [("NC307", GOLD, "a1", "claim_id")]),
-    "NC308": (lambda r: attribution(r, 0)["source"].update(mention_id="m9"), [("NC308", GOLD, "a1", "source.mention_id")]),
-    "NC309": (lambda r: attribution(r, 0)["source"].update(mention_id="m2"), [("NC309", GOLD, "a1", "source.mention_id")]),
+    "NC308": (
+        lambda r: attribution(r, 0)["source"].update(mention_id="m9"),
+        [("NC308", GOLD, "a1", "source.mention_id")],
+    ),
+    "NC309": (
+        lambda r: attribution(r, 0)["source"].update(mention_id="m2"),
+        [("NC309", GOLD, "a1", "source.mention_id")],
+    ),
     "NC310": (lambda r: attribution(r, 1).update(parent_id="a9"), [("NC310", GOLD, "a2", "parent_id")]),
     "NC311": (cycle, [("NC311", GOLD, "a1", "parent_id")]),
     "NC401": (

@@ -129,3 +129,23 @@ def test_pydantic_and_json_schema_agree_on_random_edits(data: st.DataObject) -> 
             container[key] = data.draw(JSON_LEAF)
     by_pydantic, by_schema = agree(doc)
     assert by_pydantic == by_schema, json.dumps(doc)[:500]
+
+
+def test_plain_check_jsonschema_reads_our_schema(tmp_path: Any) -> None:
+    """The README's recipe for non-Python CI: check-jsonschema against schema/, ECMA regex semantics."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(baseline_gold()))
+    bad_doc = baseline_gold()
+    bad_doc["mentions"][0]["label"] = "HUMAN"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(bad_doc))
+    schema = str(REPO_ROOT / "schema" / "gold.schema.json")
+    ok = subprocess.run([str(exe), "--schemafile", schema, str(good)], capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stdout
+    broken = subprocess.run([str(exe), "--schemafile", schema, str(bad)], capture_output=True, text=True)
+    assert broken.returncode == 1 and "$.mentions[0].label: 'HUMAN' is not one of" in broken.stdout

@@ -16,7 +16,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
 
-
 def whole(body: str) -> str:
     """A pattern matching the whole string, with the same meaning in every regex dialect.
 
