@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsclaims import schemagen
+from newsclaims.build import BuildError, build
 from newsclaims.problems import RULES, exit_code, format_json, format_text
 from newsclaims.repository import find_root
 from newsclaims.seeds import SeedError, add_seed
@@ -77,6 +78,22 @@ def cmd_seeds_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    root = _root(args.root)
+    try:
+        release = build(root, Path(args.out) if args.out else None)
+    except BuildError as e:
+        sys.stdout.write(format_text(e.problems))
+        print(f"newsclaims build: {e}", file=sys.stderr)
+        return 1
+    rows = sum(n for per_split in release.counts.values() for n in per_split.values())
+    print(
+        f"built corpus {release.version}: {len(release.files)} data files, {rows} rows, "
+        f"fingerprint {release.fingerprint[:16]}"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsclaims", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -94,6 +111,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="only check that schema/ is up to date")
     s.add_argument("--dir", help="folder to write into (default: schema/ of this repository)")
     s.set_defaults(func=cmd_schema)
+
+    b = sub.add_parser("build", help="build corpus/ (parquet per config, card, checksums) from a valid repository")
+    b.add_argument("--root", help="repository folder (default: the one here)")
+    b.add_argument("--out", help="corpus folder (default: corpus/ of the repository)")
+    b.set_defaults(func=cmd_build)
 
     seeds = sub.add_parser("seeds", help="manage the raw pages").add_subparsers(dest="seeds_command", required=True)
     a = seeds.add_parser("add", help="copy a page into seeds/ verbatim and add its manifest entry")
