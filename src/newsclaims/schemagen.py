@@ -6,6 +6,8 @@ Both are derived from ``models.py`` and ``vocab.py`` and never edited by hand;
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,17 +112,43 @@ def field_reference() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def generated_files() -> dict[str, str]:
-    """File name in ``schema/`` → exact content."""
+GUIDELINES = "GUIDELINES.md"
+BLOCK = re.compile(r"(<!-- BEGIN GENERATED: ([a-z-]+) -->\n).*?(<!-- END GENERATED: \2 -->)", re.DOTALL)
+
+
+def fill_blocks(text: str, blocks: dict[str, Callable[[], str]]) -> str:
+    """Replace the body of every ``BEGIN/END GENERATED: name`` block; the prose around stays as written."""
+
+    def body(match: re.Match[str]) -> str:
+        name = match.group(2)
+        if name not in blocks:
+            raise ValueError(f"unknown generated block {name!r}; known: {', '.join(blocks)}")
+        return f"{match.group(1)}\n{blocks[name]().strip()}\n\n{match.group(3)}"
+
+    return BLOCK.sub(body, text)
+
+
+def generated_files(schema_dir: Path) -> dict[str, str]:
+    """File name in ``schema/`` → exact content (the guidelines: their generated blocks filled)."""
     files = {f"{kind}.schema.json": dumps(json_schema(kind)) for kind in FILE_MODELS}
     files["SCHEMA.md"] = field_reference()
+    guidelines = schema_dir / GUIDELINES
+    if guidelines.exists():
+        from newsclaims.repository import Layout
+        from newsclaims.stats import repository_counts
+
+        blocks: dict[str, Callable[[], str]] = {
+            "vocabulary": lambda: vocabulary_tables("###"),
+            "counts": lambda: repository_counts(Layout(schema_dir.parent)),
+        }
+        files[GUIDELINES] = fill_blocks(guidelines.read_text(encoding="utf-8"), blocks)
     return files
 
 
 def drift(schema_dir: Path) -> list[str]:
     """Names of generated files that are missing or differ from what the code generates."""
     out = []
-    for name, content in generated_files().items():
+    for name, content in generated_files(schema_dir).items():
         path = schema_dir / name
         if not path.exists() or path.read_text(encoding="utf-8") != content:
             out.append(name)
@@ -129,7 +157,7 @@ def drift(schema_dir: Path) -> list[str]:
 
 def write(schema_dir: Path) -> list[str]:
     """Write every generated file that drifted; returns their names."""
-    files = generated_files()
+    files = generated_files(schema_dir)
     changed = drift(schema_dir)
     for name in changed:
         write_text_atomic(schema_dir / name, files[name])

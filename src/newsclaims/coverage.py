@@ -1,0 +1,38 @@
+"""Which lines of a page carry no annotation at all: the places where chrome could hide.
+
+Every such line must be explained in ``annotations/unannotated_lines.json`` (article
+prose without entities or claims, a subheading, …); a test keeps that list exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from newsclaims.models import GoldFile
+from newsclaims.spans import Cover, Interval
+
+
+def _intervals(gold: GoldFile) -> Iterator[Interval[str]]:
+    for m in gold.mentions:
+        yield Interval(m.start, m.end, m.mention_id)
+    for n in gold.noise:
+        yield Interval(n.start, n.end, n.noise_id)
+    for c in gold.claims:
+        for f in c.fragments:
+            yield Interval(f.start, f.end, c.claim_id)
+    for a in gold.attributions:
+        for part in (a.source, a.cue):
+            if part is not None:
+                yield Interval(part.start, part.end, a.attribution_id)
+
+
+def unannotated_lines(text: str, gold: GoldFile | None) -> list[str]:
+    """The non-blank lines of ``text`` (stripped) that no span of ``gold`` touches, in page order."""
+    cover: Cover[str] = Cover(_intervals(gold) if gold is not None else ())
+    out, pos = [], 0
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped and cover.first_overlap(pos, pos + len(line)) is None:
+            out.append(stripped)
+        pos += len(line) + 1
+    return out
