@@ -6,7 +6,9 @@ prose without entities or claims, a subheading, …); a test keeps that list exa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 from newsclaims.models import GoldFile
 from newsclaims.spans import Cover, Interval
@@ -36,3 +38,14 @@ def unannotated_lines(text: str, gold: GoldFile | None) -> list[str]:
             out.append(stripped)
         pos += len(line) + 1
     return out
+
+
+def review_markdown(review_file: Path) -> str:
+    """The reviewed list of lines without annotation, as a table for the guidelines."""
+    review = json.loads(review_file.read_text(encoding="utf-8")) if review_file.exists() else {}
+    lines = ["| page | line | kind | why it carries no annotation |", "|---|---|---|---|"]
+    for doc_id in sorted(review):
+        for r in review[doc_id]:
+            text = r["line"].replace("|", "\\|").replace("`", "'")
+            lines.append(f"| {doc_id[:3]} | {text} | {r['kind']} | {r['reason']} |")
+    return "\n".join(lines)

@@ -55,6 +55,10 @@ class Layout:
         return self.annotations / "clusters.json"
 
     @property
+    def unannotated_review(self) -> Path:
+        return self.annotations / "unannotated_lines.json"
+
+    @property
     def rounds(self) -> Path:
         return self.annotations / "rounds"
 

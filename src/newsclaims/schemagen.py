@@ -134,12 +134,15 @@ def generated_files(schema_dir: Path) -> dict[str, str]:
     files["SCHEMA.md"] = field_reference()
     guidelines = schema_dir / GUIDELINES
     if guidelines.exists():
+        from newsclaims.coverage import review_markdown
         from newsclaims.repository import Layout
         from newsclaims.stats import repository_counts
 
+        layout = Layout(schema_dir.parent)
         blocks: dict[str, Callable[[], str]] = {
             "vocabulary": lambda: vocabulary_tables("###"),
-            "counts": lambda: repository_counts(Layout(schema_dir.parent)),
+            "counts": lambda: repository_counts(layout),
+            "unannotated": lambda: review_markdown(layout.unannotated_review),
         }
         files[GUIDELINES] = fill_blocks(guidelines.read_text(encoding="utf-8"), blocks)
     return files
