@@ -40,8 +40,8 @@ def test_overlap_is_one_to_one() -> None:
 
 def test_identical_files_agree_fully() -> None:
     result = compare_files(gold(), gold(), len(TEXT))
-    assert all(t["*"].f1(t["*"].exact) == 1 for t in result["layers"].values())  # type: ignore[attr-defined]
-    assert result["alpha_chars"] == {"noise": 1.0, "mentions": 1.0}
+    assert all(t["*"].f1(t["*"].exact) == 1 for t in result.layers.values())
+    assert result.alpha_chars == {"noise": 1.0, "mentions": 1.0}
 
 
 def test_a_changed_cue_breaks_only_cue_and_triple() -> None:
@@ -49,7 +49,7 @@ def test_a_changed_cue_breaks_only_cue_and_triple() -> None:
         cue = doc["attributions"][0]["cue"]
         cue.update(start=cue["start"] + 1, text=cue["text"][1:])
 
-    layers = compare_files(gold(), gold(shift_cue), len(TEXT))["layers"]
-    exact = {name: t["*"].exact for name, t in layers.items()}  # type: ignore[attr-defined]
+    layers = compare_files(gold(), gold(shift_cue), len(TEXT)).layers
+    exact = {name: t["*"].exact for name, t in layers.items()}
     assert exact["attribution_cue"] == 1 and exact["attribution_triple"] == 1
     assert exact["attribution_source"] == 2 and exact["attribution_content"] == 2

@@ -128,7 +128,13 @@ def krippendorff_alpha_nominal(a: list[str], b: list[str]) -> float | None:
     return 1 - observed / expected
 
 
-def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> dict[str, object]:
+@dataclass(frozen=True)
+class Comparison:
+    layers: dict[str, dict[str, Tally]]  # layer -> label (and "*") -> tally
+    alpha_chars: dict[str, float | None]  # layer -> Krippendorff's alpha over characters
+
+
+def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
     """Every agreement figure for one document annotated twice."""
     ua, ub = layer_units(a), layer_units(b)
     layers = {layer: compare_units(ua.get(layer, []), ub.get(layer, [])) for layer in sorted(set(ua) | set(ub))}
@@ -136,4 +142,4 @@ def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> dict[str, objec
         layer: krippendorff_alpha_nominal(char_labels(ua[layer], text_length), char_labels(ub[layer], text_length))
         for layer in ("noise", "mentions")
     }
-    return {"layers": layers, "alpha_chars": alpha}
+    return Comparison(layers, alpha)

@@ -136,13 +136,14 @@ def generated_files(schema_dir: Path) -> dict[str, str]:
     if guidelines.exists():
         from newsclaims.coverage import review_markdown
         from newsclaims.repository import Layout
-        from newsclaims.stats import repository_counts
+        from newsclaims.stats import reliability_markdown, repository_counts
 
         layout = Layout(schema_dir.parent)
         blocks: dict[str, Callable[[], str]] = {
             "vocabulary": lambda: vocabulary_tables("###"),
             "counts": lambda: repository_counts(layout),
             "unannotated": lambda: review_markdown(layout.unannotated_review),
+            "reliability": lambda: reliability_markdown(layout),
         }
         files[GUIDELINES] = fill_blocks(guidelines.read_text(encoding="utf-8"), blocks)
     return files

@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from newsclaims.agreement import Tally, compare_files
 from newsclaims.build import load_sources
+from newsclaims.models import GoldFile
 from newsclaims.repository import Layout
 from newsclaims.tables import Sources
 from newsclaims.vocab import EntityLabel, NoiseCategory
@@ -90,3 +92,49 @@ def counts_markdown(src: Sources) -> str:
 
 def repository_counts(layout: Layout) -> str:
     return counts_markdown(load_sources(layout.root))
+
+
+def reliability_markdown(layout: Layout) -> str:
+    """Agreement of every round annotator's files with the gold file of the same document."""
+    src = load_sources(layout.root)
+    files = layout.annotator_files()
+    if not files:
+        return "No document has been annotated twice yet."
+    per_layer: dict[str, Tally] = {}
+    alphas: list[str] = []
+    pairs = []
+    for path in files:
+        other = GoldFile.model_validate_json(path.read_bytes())
+        gold = src.gold.get(other.doc_id)
+        if gold is None:
+            continue
+        who = path.parent.name
+        pairs.append(f"`{who}` on `{other.doc_id}`")
+        result = compare_files(gold, other, len(src.documents[other.doc_id].text))
+        for layer, tallies in result.layers.items():
+            per_layer.setdefault(layer, Tally()).add(tallies["*"])
+        alpha = result.alpha_chars
+        alphas.append(f"| `{other.doc_id[:3]}` | {who} | {_fmt(alpha['noise'])} | {_fmt(alpha['mentions'])} |")
+    lines = [
+        f"Gold (first pass) against {', '.join(pairs)}; span F1 over all labels, exact offsets and "
+        "overlapping offsets (same label, one-to-one):",
+        "",
+        "| layer | units (gold) | units (second pass) | F1 exact | F1 overlap |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for layer in sorted(per_layer):
+        t = per_layer[layer]
+        lines.append(f"| {layer} | {t.a} | {t.b} | {_fmt(t.f1(t.exact))} | {_fmt(t.f1(t.overlap))} |")
+    lines += [
+        "",
+        "Krippendorff's alpha (nominal) over characters, each character labelled with the innermost span's label:",
+        "",
+        "| page | second annotator | noise | mentions |",
+        "|---|---|---:|---:|",
+        *alphas,
+    ]
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
