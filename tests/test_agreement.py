@@ -53,3 +53,11 @@ def test_a_changed_cue_breaks_only_cue_and_triple() -> None:
     exact = {name: t["*"].exact for name, t in layers.items()}
     assert exact["attribution_cue"] == 1 and exact["attribution_triple"] == 1
     assert exact["attribution_source"] == 2 and exact["attribution_content"] == 2
+
+
+def test_overlap_never_below_exact() -> None:
+    # Absent parts (-1:-1) and duplicates: identical units always count as overlapping too.
+    a = [("cue", -1, -1), ("cue", 5, 9), ("cue", 5, 9), ("cue", 0, 12)]
+    b = [("cue", -1, -1), ("cue", 5, 9), ("cue", 5, 9), ("cue", 1, 3)]
+    t = compare_units(a, b)["cue"]
+    assert (t.exact, t.overlap) == (3, 4)

@@ -71,8 +71,11 @@ def compare_units(a: Iterable[Unit], b: Iterable[Unit]) -> dict[str, Tally]:
     for label in sorted({u[0] for u in la} | {u[0] for u in lb}):
         xa = [u for u in la if u[0] == label]
         xb = [u for u in lb if u[0] == label]
-        exact = sum((Counter(xa) & Counter(xb)).values())
-        out[label] = Tally(len(xa), len(xb), exact, _overlap_matches(xa, xb))
+        ca, cb = Counter(xa), Counter(xb)
+        exact = sum((ca & cb).values())
+        # Identical units match first (also absent parts, coded as -1:-1); overlaps among the rest.
+        rest = _overlap_matches(list((ca - cb).elements()), list((cb - ca).elements()))
+        out[label] = Tally(len(xa), len(xb), exact, exact + rest)
     total = Tally()
     for t in out.values():
         total.add(t)
