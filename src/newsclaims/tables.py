@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from newsclaims.documents import Document
-from newsclaims.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, Mention, NoiseSpan, Span
+from newsclaims.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, Mention, NoiseSpan
 from newsclaims.vocab import Vocab
 
 FRAGMENT_JOINER = " … "
@@ -34,56 +34,24 @@ def _index(vocab: Vocab) -> int:
     return list(type(vocab)).index(vocab)
 
 
-def _span(s: Span | None) -> Row | None:
-    return None if s is None else {"start": s.start, "end": s.end, "text": s.text}
+# Rows are the records as dumped, with labels as ClassLabel indices; the parquet
+# schema (features.py) fixes column order and types, whatever the dict order.
 
 
 def mention_row(m: Mention) -> Row:
-    return {
-        "mention_id": m.mention_id,
-        "start": m.start,
-        "end": m.end,
-        "text": m.text,
-        "label": _index(m.label),
-        "entity_id": m.entity_id,
-        "note": m.note,
-    }
+    return {**m.model_dump(), "label": _index(m.label)}
 
 
 def claim_row(c: Claim) -> Row:
-    return {
-        "claim_id": c.claim_id,
-        "fragments": [_span(f) for f in c.fragments],
-        "text": FRAGMENT_JOINER.join(f.text for f in c.fragments),
-        "cluster_id": c.cluster_id,
-        "checkworthy": c.checkworthy,
-        "note": c.note,
-    }
+    return {**c.model_dump(), "text": FRAGMENT_JOINER.join(f.text for f in c.fragments)}
 
 
 def attribution_row(a: Attribution) -> Row:
-    source = None if a.source is None else {**(_span(a.source) or {}), "mention_id": a.source.mention_id}
-    return {
-        "attribution_id": a.attribution_id,
-        "claim_id": a.claim_id,
-        "source": source,
-        "cue": _span(a.cue),
-        "quote_type": _index(a.quote_type),
-        "stance": _index(a.stance),
-        "parent_id": a.parent_id,
-        "note": a.note,
-    }
+    return {**a.model_dump(), "quote_type": _index(a.quote_type), "stance": _index(a.stance)}
 
 
 def noise_row(n: NoiseSpan) -> Row:
-    return {
-        "noise_id": n.noise_id,
-        "start": n.start,
-        "end": n.end,
-        "text": n.text,
-        "category": _index(n.category),
-        "note": n.note,
-    }
+    return {**n.model_dump(), "category": _index(n.category)}
 
 
 def _position(row: Row) -> int:
