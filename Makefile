@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml constraints.txt
 
 corpus: venv
 	$(BIN)/newsclaims schema --check
-	$(BIN)/newsclaims validate
 	$(BIN)/newsclaims build
+	$(BIN)/newsclaims validate
 
 test: venv lint typecheck
 	$(BIN)/pytest

@@ -140,7 +140,10 @@ def test_rule_broken_on_purpose(mini: MiniRepo, case: str) -> None:
 
 
 def test_every_rule_has_a_case() -> None:
+    from test_corpus_rules import CASES as CORPUS_CASES
+
     covered = {code for _, expected in CASES.values() for code, *_ in expected}
+    covered |= {code for _, expected in CORPUS_CASES.values() for code, *_ in expected}
     assert covered == set(RULES)
 
 

@@ -68,7 +68,7 @@ def story_splits(repo: Repository) -> dict[str, str]:
 
 def load_sources(root: Path) -> Sources:
     """Validate the repository and read it; raises BuildError listing every problem."""
-    problems = validate(root)
+    problems = validate(root, corpus=False)
     if problems:
         raise BuildError(problems)
     repo = Repository.load(root)

@@ -62,6 +62,13 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC507", "An annotation file is for a doc_id that is not in the manifest."),
     Rule("NC508", "An annotation file's name differs from its doc_id."),
     Rule("NC509", "A seed file is not valid UTF-8 text."),
+    # NC6xx corpus: checked when every input validates (the check rebuilds).
+    Rule("NC601", "corpus/ differs from a fresh build of the repository (stale)."),
+    Rule("NC602", "A parquet file's schema differs from the declared features."),
+    Rule("NC603", "A ClassLabel value is outside the range of its label names."),
+    Rule("NC604", "The card or release.json disagrees with the files (rows, version, fingerprint)."),
+    Rule("NC605", "A data file's sha256 differs from release.json, or a file is missing or unlisted."),
+    Rule("NC606", "The data changed without a new corpus version in CHANGELOG.md."),
 )
 
 

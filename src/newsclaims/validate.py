@@ -12,11 +12,12 @@ from newsclaims.rules import Registries, check_gold
 from newsclaims.shape import Unreadable, parse_model, read_bytes
 
 
-def validate(*paths: str | Path) -> list[Problem]:
+def validate(*paths: str | Path, corpus: bool = True) -> list[Problem]:
     """Every problem in the given files or repositories, sorted; no path means the current repository.
 
     A folder is checked as a whole repository (seeds, manifest, registries,
-    gold files, round files); a file is checked with its repository as context.
+    gold files, round files and, when all of those are clean and ``corpus`` is
+    true, the built ``corpus/``); a file is checked with its repository as context.
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
     repos: dict[Path, Repository] = {}
@@ -42,8 +43,13 @@ def validate(*paths: str | Path) -> list[Problem]:
                 )
                 continue
             repo = repo_at(root)
-            found.update(repo.problems)
-            found.update(_check_gold_files(repo.layout.gold_files() + repo.layout.annotator_files(), repo.registries))
+            inputs = set(repo.problems)
+            inputs.update(_check_gold_files(repo.layout.gold_files() + repo.layout.annotator_files(), repo.registries))
+            found.update(inputs)
+            if not inputs and corpus:
+                from newsclaims.corpusrules import check_corpus  # it builds, and the build validates
+
+                found.update(check_corpus(root))
             continue
         root = find_root(target.parent)
         found.update(_check_file(target, repo_at(root) if root is not None else None))

@@ -1,0 +1,109 @@
+"""NC6xx: every corpus rule broken on purpose on a copy of this repository."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from conftest import REPO_ROOT
+
+from newsclaims import validate
+from newsclaims.build import PARQUET_OPTIONS
+from newsclaims.features import CONFIGS
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "repo"
+    for part in ("seeds", "annotations", "corpus", "CHANGELOG.md"):
+        src = REPO_ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    monkeypatch.chdir(root)
+    return root
+
+
+def rewrite_parquet(root: Path, config: str, change: Callable[[list[dict]], list[dict]], schema: pa.Schema) -> None:  # type: ignore[type-arg]
+    path = root / f"corpus/data/{config}/test.parquet"
+    rows = change(pq.read_table(path).to_pylist())
+    pq.write_table(pa.Table.from_pylist(rows, schema=schema), path, **PARQUET_OPTIONS)
+
+
+def edit_card(root: Path) -> None:
+    card = root / "corpus/README.md"
+    card.write_text(card.read_text().replace("version: 0.1.0", "version: 0.1.1", 1))
+
+
+def out_of_range(root: Path) -> None:
+    def bad(rows: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+        rows[0]["category"] = 99
+        return rows
+
+    rewrite_parquet(root, "noise_spans", bad, CONFIGS["noise_spans"].arrow_schema)
+
+
+def wrong_schema(root: Path) -> None:
+    schema = CONFIGS["entities"].arrow_schema
+    widened = schema.set(schema.get_field_index("mention_count"), pa.field("mention_count", pa.int64()))
+    rewrite_parquet(root, "entities", lambda rows: rows, widened)
+
+
+NOISE = "corpus/data/noise_spans/test.parquet"
+ENTITIES = "corpus/data/entities/test.parquet"
+CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] = {
+    "NC601": (
+        lambda r: (r / "corpus/README.md").open("a").write("\nhand edit\n"),
+        {("NC601", "corpus/README.md", "-", "file")},
+    ),
+    "NC602": (
+        wrong_schema,
+        {("NC602", ENTITIES, "-", "schema"), ("NC605", ENTITIES, "-", "sha256"), ("NC601", ENTITIES, "-", "file")},
+    ),
+    "NC603": (
+        out_of_range,
+        {("NC603", NOISE, "-", "category"), ("NC605", NOISE, "-", "sha256"), ("NC601", NOISE, "-", "file")},
+    ),
+    "NC604": (edit_card, {("NC604", "corpus/README.md", "-", "version"), ("NC601", "corpus/README.md", "-", "file")}),
+    "NC605": (
+        lambda r: (r / NOISE).unlink(),
+        {("NC605", "corpus/release.json", "data/noise_spans/test.parquet", "files"), ("NC601", NOISE, "-", "file")},
+    ),
+    "NC606": (
+        lambda r: (r / "CHANGELOG.md").write_text(
+            (r / "CHANGELOG.md").read_text().replace("fingerprint 5a51e658d1d49ed0", "fingerprint 0000000000000000")
+        ),
+        {("NC606", "CHANGELOG.md", "corpus 0.1.0", "fingerprint")},
+    ),
+}
+
+
+def found(root: Path) -> set[tuple[str, str, str, str]]:
+    return {(p.code, p.path, p.record, p.field) for p in validate(root)}
+
+
+def test_copy_is_clean(repo: Path) -> None:
+    assert found(repo) == set()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_corpus_rule_broken_on_purpose(repo: Path, case: str) -> None:
+    change, expected = CASES[case]
+    change(repo)
+    assert found(repo) == expected
+
+
+def test_out_of_range_label_is_otherwise_a_well_formed_file(repo: Path) -> None:
+    # Why NC603 exists: nothing else about the file is wrong; its features still say ClassLabel.
+    out_of_range(repo)
+    table = pq.read_table(repo / NOISE)
+    assert table.column("category")[0].as_py() == 99
+    assert json.loads(table.schema.metadata[b"huggingface"])["info"]["features"]["category"]["_type"] == "ClassLabel"
+
+
+def test_no_corpus_is_not_a_problem(repo: Path) -> None:
+    shutil.rmtree(repo / "corpus")
+    assert found(repo) == set()
