@@ -10,6 +10,7 @@ from typing import Any
 
 from datasets import ClassLabel, Features, List, Value
 
+from newsclaims.tokens import NER_TAGS, NOISE_TAGS
 from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance, Vocab
 
 
@@ -114,6 +115,18 @@ CONFIGS: dict[str, Features] = {
     ),
     "attributions": _with_doc(_attribution()),
     "noise_spans": _with_doc(_noise()),
+    "tokens": Features(
+        {
+            "doc_id": Value("string"),
+            "sentence_id": Value("int32"),
+            "start": Value("int32"),
+            "end": Value("int32"),
+            "tokens": List(Value("string")),
+            "token_starts": List(Value("int32")),
+            "ner_tags": List(ClassLabel(names=NER_TAGS)),
+            "noise_tags": List(ClassLabel(names=NOISE_TAGS)),
+        }
+    ),
 }
 
 CONFIG_DESCRIPTIONS = {
@@ -124,4 +137,5 @@ CONFIG_DESCRIPTIONS = {
     "claim_clusters": "One row per cluster of the same claim told by several outlets, with its members.",
     "attributions": "One row per source-cue-content attribution, with quote type, stance and nesting.",
     "noise_spans": "One row per span of page chrome, with its category.",
+    "tokens": "One row per sentence: tokens, their offsets, BIO tags of the outermost entity mentions and of noise.",
 }

@@ -13,6 +13,7 @@ from typing import Any
 
 from newsclaims.documents import Document
 from newsclaims.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, Mention, NoiseSpan
+from newsclaims.tokens import sentence_rows
 from newsclaims.vocab import Vocab
 
 FRAGMENT_JOINER = " … "
@@ -105,6 +106,7 @@ def document_tables(src: Sources) -> dict[str, dict[str, list[Row]]]:
             ("noise_spans", noise),
         ):
             out[config][split] += [{"doc_id": doc_id, **r} for r in rows]
+        out["tokens"][split] += sentence_rows(doc_id, doc.text, gold)
         for m in mentions:
             mention_docs[m["entity_id"]].add(doc_id)
             mention_counts[m["entity_id"]] += 1
