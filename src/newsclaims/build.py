@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsclaims.card import dataset_card
+from newsclaims.croissant import croissant_metadata
 from newsclaims.features import CONFIGS
 from newsclaims.jsonio import dumps
 from newsclaims.models import SCHEMA_VERSION, GoldFile
@@ -125,6 +126,7 @@ def write_corpus(root: Path, folder: Path) -> Release:
     )
     (folder / "checksums.sha256").write_text("".join(f"{h}  {p}\n" for p, h in sorted(files.items())), encoding="utf-8")
     (folder / "README.md").write_text(dataset_card(release, sources, sizes), encoding="utf-8")
+    (folder / "croissant.json").write_text(dumps(croissant_metadata(release, sources)), encoding="utf-8")
     return release
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -48,13 +49,18 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     schema_dir = Path(args.dir) if args.dir else _root(None) / "schema"
+
+    def shown(name: str) -> str:
+        # Names are relative to schema/ ("../DATASHEET.md" for the datasheet at the root): show plain paths.
+        return os.path.normpath(schema_dir / name)
+
     if args.check:
         stale = schemagen.drift(schema_dir)
         for name in stale:
-            print(f"{schema_dir / name}: out of date with the code; run `newsclaims schema`", file=sys.stderr)
+            print(f"{shown(name)}: out of date with the code or the data; run `newsclaims schema`", file=sys.stderr)
         return 1 if stale else 0
     changed = schemagen.write(schema_dir)
-    print(f"schema: {len(changed)} file(s) written in {schema_dir}" + (f": {', '.join(changed)}" if changed else ""))
+    print(f"schema: {len(changed)} file(s) written" + (f": {', '.join(map(shown, changed))}" if changed else ""))
     return 0
 
 
@@ -107,8 +113,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=["text", "json"], default="text")
     r.set_defaults(func=cmd_rules)
 
-    s = sub.add_parser("schema", help="write the JSON Schema files and SCHEMA.md into schema/")
-    s.add_argument("--check", action="store_true", help="only check that schema/ is up to date")
+    s = sub.add_parser(
+        "schema", help="write schema/ (JSON Schema, SCHEMA.md) and the generated blocks of GUIDELINES.md, DATASHEET.md"
+    )
+    s.add_argument("--check", action="store_true", help="only check that every generated file is up to date")
     s.add_argument("--dir", help="folder to write into (default: schema/ of this repository)")
     s.set_defaults(func=cmd_schema)
 

@@ -1,13 +1,17 @@
 """Generated artifacts in ``schema/``: one JSON Schema per file kind, and the field reference.
 
 Both are derived from ``models.py`` and ``vocab.py`` and never edited by hand;
-``newsclaims schema --check`` (run by the tests) fails when they drift.
+``newsclaims schema --check`` (run by the tests) fails when they drift. The
+generated blocks of the hand-written guidelines (``schema/GUIDELINES.md``) and
+datasheet (``DATASHEET.md``, at the repository root) are filled and checked the
+same way.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +117,13 @@ def field_reference() -> str:
 
 
 GUIDELINES = "GUIDELINES.md"
+# Names are relative to schema/; the datasheet lives at the repository root, next to it.
+DATASHEET = "../DATASHEET.md"
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: ([a-z-]+) -->\n).*?(<!-- END GENERATED: \2 -->)", re.DOTALL)
+Blocks = dict[str, Callable[[], str]]
 
 
-def fill_blocks(text: str, blocks: dict[str, Callable[[], str]]) -> str:
+def fill_blocks(text: str, blocks: Blocks) -> str:
     """Replace the body of every ``BEGIN/END GENERATED: name`` block; the prose around stays as written."""
 
     def body(match: re.Match[str]) -> str:
@@ -128,41 +135,56 @@ def fill_blocks(text: str, blocks: dict[str, Callable[[], str]]) -> str:
     return BLOCK.sub(body, text)
 
 
+def block_documents(schema_dir: Path) -> list[tuple[str, Blocks]]:
+    """Hand-written documents with generated blocks: (name relative to ``schema_dir``, block fillers)."""
+    from newsclaims.coverage import review_markdown
+    from newsclaims.repository import Layout
+    from newsclaims.stats import datasheet_stats, reliability_markdown, repository_counts
+
+    layout = Layout(schema_dir.parent)
+    counts = cache(lambda: repository_counts(layout))  # in both documents: computed once
+    return [
+        (
+            GUIDELINES,
+            {
+                "vocabulary": lambda: vocabulary_tables("###"),
+                "counts": counts,
+                "unannotated": lambda: review_markdown(layout.unannotated_review),
+                "reliability": lambda: reliability_markdown(layout),
+            },
+        ),
+        (DATASHEET, {"datasheet-stats": lambda: datasheet_stats(layout), "counts": counts}),
+    ]
+
+
 def generated_files(schema_dir: Path) -> dict[str, str]:
-    """File name in ``schema/`` → exact content (the guidelines: their generated blocks filled)."""
+    """Name relative to ``schema_dir`` → exact content (documents with blocks: only those that exist, filled)."""
     files = {f"{kind}.schema.json": dumps(json_schema(kind)) for kind in FILE_MODELS}
     files["SCHEMA.md"] = field_reference()
-    guidelines = schema_dir / GUIDELINES
-    if guidelines.exists():
-        from newsclaims.coverage import review_markdown
-        from newsclaims.repository import Layout
-        from newsclaims.stats import reliability_markdown, repository_counts
-
-        layout = Layout(schema_dir.parent)
-        blocks: dict[str, Callable[[], str]] = {
-            "vocabulary": lambda: vocabulary_tables("###"),
-            "counts": lambda: repository_counts(layout),
-            "unannotated": lambda: review_markdown(layout.unannotated_review),
-            "reliability": lambda: reliability_markdown(layout),
-        }
-        files[GUIDELINES] = fill_blocks(guidelines.read_text(encoding="utf-8"), blocks)
+    for name, blocks in block_documents(schema_dir):
+        path = schema_dir / name
+        if path.exists():
+            files[name] = fill_blocks(path.read_text(encoding="utf-8"), blocks)
     return files
 
 
+def _stale(schema_dir: Path, files: dict[str, str]) -> list[str]:
+    return [
+        name
+        for name, content in files.items()
+        if not (schema_dir / name).exists() or (schema_dir / name).read_text(encoding="utf-8") != content
+    ]
+
+
 def drift(schema_dir: Path) -> list[str]:
-    """Names of generated files that are missing or differ from what the code generates."""
-    out = []
-    for name, content in generated_files(schema_dir).items():
-        path = schema_dir / name
-        if not path.exists() or path.read_text(encoding="utf-8") != content:
-            out.append(name)
-    return out
+    """Names (relative to ``schema_dir``) of generated files that are missing or differ from what the code generates."""
+    return _stale(schema_dir, generated_files(schema_dir))
 
 
 def write(schema_dir: Path) -> list[str]:
     """Write every generated file that drifted; returns their names."""
     files = generated_files(schema_dir)
-    changed = drift(schema_dir)
+    changed = _stale(schema_dir, files)
     for name in changed:
         write_text_atomic(schema_dir / name, files[name])
     return changed

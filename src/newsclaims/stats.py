@@ -6,6 +6,7 @@ for staleness by the tests, so the numbers in the docs are always the data's.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 
@@ -14,7 +15,7 @@ from newsclaims.build import load_sources
 from newsclaims.models import GoldFile
 from newsclaims.repository import Layout
 from newsclaims.tables import Sources
-from newsclaims.vocab import EntityLabel, NoiseCategory
+from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
 
 @dataclass(frozen=True)
@@ -138,3 +139,84 @@ def reliability_markdown(layout: Layout) -> str:
 
 def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+def datasheet_stats(layout: Layout) -> str:
+    """The figures DATASHEET.md quotes: release, size, annotation totals, config rows and agreement."""
+    src = load_sources(layout.root)
+    pages = page_counts(src)
+    entries = [d.entry for d in src.documents.values()]
+    golds = list(src.gold.values())
+    claims = [c for g in golds for c in g.claims]
+    attributions = [a for g in golds for a in g.attributions]
+    attributed = {(g.doc_id, a.claim_id) for g in golds for a in g.attributions}
+    chars = sum(p.chars for p in pages)
+    noise_chars = sum(p.noise_chars for p in pages)
+    outlets = sorted({e.outlet for e in entries if e.outlet})
+    n = len(entries)
+
+    release_path = layout.root / "corpus" / "release.json"
+    release = json.loads(release_path.read_text(encoding="utf-8")) if release_path.exists() else None
+    lines = (
+        [
+            f"Corpus version **{release['version']}** (schema {release['schema_version']}), content fingerprint "
+            f"`{release['fingerprint']}` (from `corpus/release.json`).",
+        ]
+        if release
+        else ["No corpus has been built yet (`corpus/release.json` is missing); run `newsclaims build`."]
+    )
+    rows: list[tuple[str, object]] = [
+        ("pages", n),
+        ("pages with gold annotations", len(src.gold)),
+        ("stories", len({e.story_id for e in entries})),
+        ("languages", ", ".join(sorted({e.language for e in entries}))),
+        ("outlets named in the manifest", f"{len(outlets)}: {', '.join(outlets)}"),
+        ("pages without a known outlet", sum(e.outlet is None for e in entries)),
+        ("pages with a publication date", f"{sum(e.published is not None for e in entries)} of {n}"),
+        ("pages with a URL", f"{sum(e.url is not None for e in entries)} of {n}"),
+        ("characters (code points)", chars),
+        ("characters inside noise spans", f"{noise_chars} ({noise_chars / chars if chars else 0.0:.1%})"),
+        ("entity mentions", sum(p.mentions for p in pages)),
+        (
+            "entities with mentions (in the registry)",
+            f"{len({m.entity_id for g in golds for m in g.mentions})} ({len(src.entities)})",
+        ),
+        (
+            "people named (PERSON entities with mentions)",
+            len({m.entity_id for g in golds for m in g.mentions if m.label is EntityLabel.PERSON}),
+        ),
+        ("entities with a Wikidata QID", sum(e.wikidata is not None for e in src.entities.values())),
+        ("claims", len(claims)),
+        ("claims with more than one fragment", sum(len(c.fragments) > 1 for c in claims)),
+        ("claims in a cross-outlet cluster", sum(p.clustered_claims for p in pages)),
+        ("check-worthy claims", sum(c.checkworthy for c in claims)),
+        ("claims without attribution (told by the outlet)", len(claims) - len(attributed)),
+        ("claim clusters", len(src.clusters)),
+        ("attributions", len(attributions)),
+        ("nested attributions (with a parent)", sum(a.parent_id is not None for a in attributions)),
+        ("attributions without a source span", sum(a.source is None for a in attributions)),
+        (
+            "attributions whose source is no annotated mention",
+            sum(a.source is not None and a.source.mention_id is None for a in attributions),
+        ),
+        ("attributions without a cue", sum(a.cue is None for a in attributions)),
+        ("noise spans", sum(p.noise_spans for p in pages)),
+    ]
+    lines += ["", "| figure | value |", "|---|---|", *(f"| {name} | {value} |" for name, value in rows), ""]
+    for title, vocab, counter in (
+        ("Attributions per quote type", QuoteType, Counter(a.quote_type.value for a in attributions)),
+        ("Attributions per stance", Stance, Counter(a.stance.value for a in attributions)),
+    ):
+        lines += [f"{title}: " + ", ".join(f"`{v}` {counter[v]}" for v in vocab.values()) + ".", ""]
+    if release:
+        lines += ["Rows per corpus config and split (from `corpus/release.json`):", ""]
+        lines += ["| config | split | rows |", "|---|---|---:|"]
+        lines += [
+            f"| `{config}` | {split} | {count} |"
+            for config, splits in release["counts"].items()
+            for split, count in sorted(splits.items())
+        ]
+        lines.append("")
+    lines += ["Agreement of the second pass with gold (see GUIDELINES §7 for its caveat):", ""]
+    lines.append(reliability_markdown(layout))
+    return "\n".join(lines)
