@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclaims.jsonio import dumps, write_text_atomic
+from newsclaims.labelstudio import LABEL_STUDIO_DIR, PASSES, labeling_config
 from newsclaims.models import FILE_MODELS, SCHEMA_VERSION
 from newsclaims.vocab import ALL_VOCABS
 
@@ -161,6 +162,8 @@ def generated_files(schema_dir: Path) -> dict[str, str]:
     """Name relative to ``schema_dir`` → exact content (documents with blocks: only those that exist, filled)."""
     files = {f"{kind}.schema.json": dumps(json_schema(kind)) for kind in FILE_MODELS}
     files["SCHEMA.md"] = field_reference()
+    # Label Studio configs live with the annotations (annotations/label_studio/), named relative to schema/.
+    files.update({f"../{LABEL_STUDIO_DIR}/{kind}.xml": labeling_config(kind) for kind in PASSES})
     for name, blocks in block_documents(schema_dir):
         path = schema_dir / name
         if path.exists():
