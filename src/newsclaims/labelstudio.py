@@ -46,6 +46,7 @@ CHECKWORTHY = {
 }
 # Control names, per pass: also the ``from_name`` of every result.
 CONTROL = {"noise": "category", "entities": "label", "claims": "role"}
+ENTITY = "entity"
 
 
 def _labels(parent: ET.Element, name: str, values: dict[str, str]) -> None:
@@ -82,6 +83,11 @@ def labeling_config(kind: Pass) -> str:
     values = {"noise": _vocab(NoiseCategory), "entities": _vocab(EntityLabel), "claims": ROLE_DEFINITIONS}[kind]
     _labels(view, CONTROL[kind], values)
     ET.SubElement(view, "Text", name=TEXT, value=f"${TEXT}", granularity="symbol")
+    if kind == "entities":
+        # Cross-document linking: the entity id of annotations/entities.json, typed per region.
+        on_region = ET.SubElement(view, "View", visibleWhen="region-selected")
+        ET.SubElement(on_region, "Header", value="Entity id (annotations/entities.json)")
+        ET.SubElement(on_region, "TextArea", name=ENTITY, toName=TEXT, perRegion="true", maxSubmissions="1")
     if kind == "claims":
         on_claim = ET.SubElement(view, "View", visibleWhen="region-selected", whenLabelValue="claim")
         _choices(on_claim, "checkworthy", CHECKWORTHY)
@@ -106,14 +112,17 @@ def _region(rid: str, span: Span, from_name: str, label: str) -> dict[str, Any]:
     }
 
 
+def _per_region(rid: str, span: Span, from_name: str, kind: str, key: str, value: str) -> dict[str, Any]:
+    """A per-region result: same id as its region, the region's offsets, one value."""
+    if kind == "textarea":  # a textarea's typed strings take the place of the region's text
+        content: dict[str, Any] = {"start": span.start, "end": span.end, key: [value]}
+    else:
+        content = {"start": span.start, "end": span.end, "text": span.text, key: [value]}
+    return {"id": rid, "from_name": from_name, "to_name": TEXT, "type": kind, "value": content}
+
+
 def _choice(rid: str, span: Span, from_name: str, choice: str) -> dict[str, Any]:
-    return {
-        "id": rid,
-        "from_name": from_name,
-        "to_name": TEXT,
-        "type": "choices",
-        "value": {"start": span.start, "end": span.end, "text": span.text, "choices": [choice]},
-    }
+    return _per_region(rid, span, from_name, "choices", "choices", choice)
 
 
 def _relation(from_id: str, to_id: str, label: str) -> dict[str, Any]:
@@ -125,7 +134,11 @@ def gold_to_results(gold: GoldFile, kind: Pass) -> list[dict[str, Any]]:
     if kind == "noise":
         return [_region(n.noise_id, n, CONTROL[kind], n.category.value) for n in gold.noise]
     if kind == "entities":
-        return [_region(m.mention_id, m, CONTROL[kind], m.label.value) for m in gold.mentions]
+        out = []
+        for m in gold.mentions:
+            out.append(_region(m.mention_id, m, CONTROL[kind], m.label.value))
+            out.append(_per_region(m.mention_id, m, ENTITY, "textarea", "text", m.entity_id))
+        return out
     out: list[dict[str, Any]] = []
     first: dict[str, str] = {}
     for c in gold.claims:
