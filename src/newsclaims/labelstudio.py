@@ -134,11 +134,14 @@ def gold_to_results(gold: GoldFile, kind: Pass) -> list[dict[str, Any]]:
     if kind == "noise":
         return [_region(n.noise_id, n, CONTROL[kind], n.category.value) for n in gold.noise]
     if kind == "entities":
-        out = []
-        for m in gold.mentions:
-            out.append(_region(m.mention_id, m, CONTROL[kind], m.label.value))
-            out.append(_per_region(m.mention_id, m, ENTITY, "textarea", "text", m.entity_id))
-        return out
+        return [
+            result
+            for m in gold.mentions
+            for result in (
+                _region(m.mention_id, m, CONTROL[kind], m.label.value),
+                _per_region(m.mention_id, m, ENTITY, "textarea", "text", m.entity_id),
+            )
+        ]
     out: list[dict[str, Any]] = []
     first: dict[str, str] = {}
     for c in gold.claims:
