@@ -5,7 +5,8 @@ Three passes, one config each:
 - ``noise``: page chrome, one label per ``NoiseCategory``;
 - ``entities``: mentions, one label per ``EntityLabel``;
 - ``claims``: regions labelled ``claim``, ``source`` or ``cue``; relations
-  ``source``/``cue`` (from the source or cue region to its claim region),
+  ``source`` (from a source region to its claim region), ``cue`` (from a cue
+  region to its source region, or to the claim when no source is named),
   ``fragment`` (from a later fragment of a claim to its first fragment) and
   ``parent`` (from a nested attribution's source or cue to the outer one's);
   per-region choices: check-worthiness on claims, quote type and stance on the
@@ -32,11 +33,11 @@ PRE_WRAP = ".lsf-richtext__container { white-space: pre-wrap; }"
 ROLE_DEFINITIONS = {
     "claim": "The content: what is stated. Several regions linked by 'fragment' form one claim.",
     "source": "Who the content is attributed to (the full noun phrase). Link it to its claim with 'source'.",
-    "cue": "The word(s) signalling the attribution (said, according to). Link it to its claim with 'cue'.",
+    "cue": "The word(s) signalling the attribution (said, according to). Link it to its source with 'cue'.",
 }
 RELATIONS = {
     "source": "from a source region to the claim it is the source of",
-    "cue": "from a cue region to the claim it introduces",
+    "cue": "from a cue region to its source region (to the claim when no source is named)",
     "fragment": "from a later piece of a split claim to its first piece",
     "parent": "from a nested attribution's source (or cue) to the outer attribution's source (or cue)",
 }
@@ -160,8 +161,12 @@ def gold_to_results(gold: GoldFile, kind: Pass) -> list[dict[str, Any]]:
         ]
         for rid, span, role in parts:
             out.append(_region(rid, span, "role", role))
-            if a.claim_id in first:
-                out.append(_relation(rid, first[a.claim_id], role))
+        if a.claim_id in first and parts:
+            # The source points at the claim; the cue at its source, so that a claim told by
+            # two sources (nested reporting) keeps each cue with its own source.
+            out.append(_relation(parts[0][0], first[a.claim_id], parts[0][2]))
+            if len(parts) == 2:
+                out.append(_relation(parts[1][0], parts[0][0], "cue"))
         if parts:
             rid, span, role = parts[0]
             carrier[a.attribution_id] = rid

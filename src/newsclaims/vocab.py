@@ -8,7 +8,7 @@ run ``newsclaims schema`` (and rebuild); tests fail while a generated file drift
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from pydantic import GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -36,6 +36,14 @@ class Vocab(StrEnum):
         schema: dict[str, Any] = handler.resolve_ref_schema(handler(core))
         schema["enumDescriptions"] = [m.definition for m in cls]
         return schema
+
+    @classmethod
+    def of(cls, value: str) -> Self:
+        """The member with this stored value (``ValueError`` if there is none)."""
+        member = cls._value2member_map_.get(value)
+        if member is None:
+            raise ValueError(f"{value!r} is not a {cls.__name__}: expected one of {', '.join(cls.values())}")
+        return cast(Self, member)
 
     @classmethod
     def values(cls) -> list[str]:

@@ -1,0 +1,150 @@
+"""Label Studio results → gold: round trips, itemised problems, and no crash on garbage."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from newsclaims.build import load_sources
+from newsclaims.labelstudio import PASSES, Pass, gold_to_results
+from newsclaims.lsimport import IMPORT_RULES, Converted, convert
+from newsclaims.models import GoldFile
+from newsclaims.repository import Repository
+
+SOURCES = load_sources(REPO_ROOT)
+REG = Repository.load(REPO_ROOT).registries
+DOC_ID = "002_66b9e44e360c82d3"
+
+
+def run(kind: Pass, results: Any, doc_id: str = DOC_ID) -> Converted:
+    return convert(
+        kind, results, SOURCES.documents[doc_id], REG, task="7", annotation="9", annotator="ann1", round_name="r1"
+    )
+
+
+def claim_view(g: GoldFile) -> set[Any]:
+    frags = {c.claim_id: tuple((f.start, f.end) for f in c.fragments) for c in g.claims}
+    carrier = {a.attribution_id: ((a.source.start, a.source.end) if a.source else None) for a in g.attributions}
+    return {("claim", frags[c.claim_id], c.checkworthy) for c in g.claims} | {
+        (
+            "attribution",
+            frags[a.claim_id],
+            (a.source.start, a.source.end) if a.source else None,
+            (a.cue.start, a.cue.end) if a.cue else None,
+            a.quote_type,
+            a.stance,
+            carrier.get(a.parent_id) if a.parent_id else None,
+        )
+        for a in g.attributions
+    }
+
+
+@pytest.mark.parametrize("doc_id", sorted(SOURCES.gold))
+@pytest.mark.parametrize("kind", PASSES)
+def test_gold_round_trips_through_label_studio_results(kind: Pass, doc_id: str) -> None:
+    gold = SOURCES.gold[doc_id]
+    out = run(kind, gold_to_results(gold, kind), doc_id)
+    assert out.issues == []
+    if kind == "noise":
+        assert [(n.start, n.end, n.category) for n in out.gold.noise] == [
+            (n.start, n.end, n.category) for n in gold.noise
+        ]
+    elif kind == "entities":
+        key = lambda m: (m.start, m.end, m.label, m.entity_id)  # noqa: E731
+        assert sorted(map(key, out.gold.mentions)) == sorted(map(key, gold.mentions))
+    else:
+        assert claim_view(out.gold) == claim_view(gold)
+
+
+def results(kind: Pass = "claims") -> list[dict[str, Any]]:
+    return copy.deepcopy(gold_to_results(SOURCES.gold[DOC_ID], kind))
+
+
+def codes(out: Converted) -> list[tuple[str, str]]:
+    return [(i.region, i.code) for i in out.issues]
+
+
+def test_unknown_label_is_itemised_and_the_rest_kept() -> None:
+    res = results("noise")
+    res[0]["value"]["labels"] = ["chrome"]
+    out = run("noise", res)
+    assert codes(out) == [(res[0]["id"], "NC703")]
+    assert len(out.gold.noise) == len(SOURCES.gold[DOC_ID].noise) - 1
+
+
+def test_shown_text_is_never_trusted_and_spaces_collapsed_are_fine() -> None:
+    res = results("entities")
+    res[0]["value"]["text"] = "  " + res[0]["value"]["text"] + "  "
+    out = run("entities", res)
+    assert out.issues == [] and out.gold.mentions[0].text == SOURCES.gold[DOC_ID].mentions[0].text
+
+
+def test_dangling_relation_and_missing_choice() -> None:
+    res = results()
+    res.append({"type": "relation", "from_id": "nope", "to_id": "c001", "labels": ["source"]})
+    checkworthy = next(r for r in res if r.get("from_name") == "checkworthy")
+    res.remove(checkworthy)
+    out = run("claims", res)
+    assert ("nope->c001", "NC706") in codes(out)
+    assert (checkworthy["id"], "NC702") in codes(out)
+
+
+def test_wrong_control_and_bad_offsets() -> None:
+    res = results("noise")
+    res[0]["from_name"] = "label"
+    res[1]["value"].update(start=10**6, end=10**6 + 4)
+    out = run("noise", res)
+    assert sorted(codes(out)) == sorted([(res[0]["id"], "NC703"), (res[1]["id"], "NC704")])
+    assert out.gold.noise == []
+
+
+def test_trailing_space_is_trimmed_with_a_warning() -> None:
+    res = results("noise")
+    value = res[0]["value"]
+    value["end"] += 1
+    out = run("noise", res)
+    assert codes(out) == [(res[0]["id"], "NC707")] and out.issues[0].warning
+
+
+def test_import_codes_are_documented() -> None:
+    assert set(IMPORT_RULES) == {f"NC70{i}" for i in range(1, 9)}
+
+
+region_values = st.fixed_dictionaries(
+    {},
+    optional={
+        "start": st.integers(-3, 3000) | st.text(max_size=3) | st.none(),
+        "end": st.integers(-3, 3000) | st.none(),
+        "text": st.text(max_size=20) | st.none(),
+        "labels": st.lists(st.sampled_from(["claim", "source", "cue", "PERSON", "byline", "x"]), max_size=2),
+        "choices": st.lists(st.sampled_from(["checkworthy", "direct", "asserts", "zzz"]), max_size=2),
+    },
+)
+result_items = st.fixed_dictionaries(
+    {},
+    optional={
+        "id": st.sampled_from(["c001", "a001-source", "r1", "r2", ""]) | st.integers(),
+        "type": st.sampled_from(["labels", "choices", "textarea", "relation", "rectangle"]),
+        "from_name": st.sampled_from(["role", "category", "label", "checkworthy", "stance_source", "bogus"]),
+        "value": region_values | st.none(),
+        "from_id": st.sampled_from(["c001", "r1", "zz"]),
+        "to_id": st.sampled_from(["c001", "r2"]),
+        "labels": st.lists(st.sampled_from(["source", "cue", "fragment", "parent", "x"]), max_size=2),
+    },
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(kind=st.sampled_from(PASSES), junk=st.lists(result_items, max_size=8), keep=st.integers(0, 40))
+def test_random_results_never_crash_and_never_yield_invalid_gold(kind: Pass, junk: list[Any], keep: int) -> None:
+    res = results(kind)[:keep] + junk
+    out = run(kind, res)
+    assert all(i.code in IMPORT_RULES for i in out.issues)
+    from newsclaims.rules import check_gold
+
+    assert check_gold(f"{DOC_ID}.json", out.gold, REG) == []
