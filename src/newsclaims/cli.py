@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import signal
@@ -14,6 +15,7 @@ from newsclaims import schemagen
 from newsclaims.build import BuildError, build
 from newsclaims.problems import RULES, exit_code, format_json, format_text
 from newsclaims.repository import find_root
+from newsclaims.rounds import RoundError, adjudicate, create_round, import_export, round_agreement
 from newsclaims.seeds import SeedError, add_seed
 from newsclaims.validate import validate
 
@@ -100,6 +102,46 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_round(args: argparse.Namespace) -> int:
+    root = _root(args.root)
+    try:
+        if args.round_command == "create":
+            rnd = create_round(
+                root,
+                args.name,
+                args.pass_,
+                [d for d in args.docs.split(",") if d],
+                [a for a in args.annotators.split(",") if a],
+                args.predictions,
+                datetime.date.today(),
+            )
+            print(f"created round {args.name} in {rnd.folder} ({args.pass_} pass, {args.predictions} predictions)")
+        elif args.round_command == "import":
+            report = import_export(root, args.name, Path(args.export).read_bytes())
+            for issue in report.issues:
+                print(issue)
+            print(
+                f"imported {report.imported} annotation file(s) from {report.annotations} annotation(s) in "
+                f"{report.tasks} task(s); {report.cancelled} cancelled or skipped, "
+                f"{report.refused_tasks} task(s) refused; export kept as {report.export}"
+            )
+            return 1 if any(not i.warning for i in report.issues) else 0
+        elif args.round_command == "agreement":
+            agreement = round_agreement(root, args.name)
+            pairs = len(agreement["pairs"])
+            print(f"wrote agreement.json and agreement.md for round {args.name} ({pairs} annotator pair(s))")
+        elif args.round_command == "adjudicate":
+            decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
+            result = adjudicate(root, args.name, args.strategy, decisions)
+            open_conflicts = sum(len(d["conflicts"]) for d in result["documents"].values())
+            print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result['written']) or 'nothing'}")
+            print(f"{open_conflicts} conflict(s) settled by the strategy, listed in adjudication.json")
+    except (RoundError, OSError) as e:
+        print(f"newsclaims round {args.round_command}: {e}", file=sys.stderr)
+        return 2 if isinstance(e, OSError) else 1
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsclaims", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -124,6 +166,28 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--root", help="repository folder (default: the one here)")
     b.add_argument("--out", help="corpus folder (default: corpus/ of the repository)")
     b.set_defaults(func=cmd_build)
+
+    rounds = sub.add_parser("round", help="annotation rounds with Label Studio").add_subparsers(
+        dest="round_command", required=True
+    )
+    rc = rounds.add_parser("create", help="write annotations/rounds/NAME/ with config, tasks and predictions")
+    rc.add_argument("name")
+    rc.add_argument("--pass", dest="pass_", required=True, choices=["noise", "entities", "claims"])
+    rc.add_argument("--docs", required=True, help="comma-separated doc_ids")
+    rc.add_argument("--annotators", required=True, help="comma-separated annotator names")
+    rc.add_argument("--predictions", default="none", choices=["gold", "rules", "none"])
+    ri = rounds.add_parser("import", help="keep a Label Studio JSON export verbatim and convert it per annotator")
+    ri.add_argument("name")
+    ri.add_argument("export")
+    ra = rounds.add_parser("agreement", help="write agreement.json and agreement.md")
+    ra.add_argument("name")
+    rj = rounds.add_parser("adjudicate", help="merge the annotators into gold")
+    rj.add_argument("name")
+    rj.add_argument("--strategy", default="majority", help="majority, or prefer:<annotator>")
+    rj.add_argument("--decisions", help="hand-edited JSON: {doc_id: {accept: [unit keys], reject: [unit keys]}}")
+    for round_parser in (rc, ri, ra, rj):
+        round_parser.add_argument("--root", help="repository folder (default: the one here)")
+        round_parser.set_defaults(func=cmd_round)
 
     seeds = sub.add_parser("seeds", help="manage the raw pages").add_subparsers(dest="seeds_command", required=True)
     a = seeds.add_parser("add", help="copy a page into seeds/ verbatim and add its manifest entry")

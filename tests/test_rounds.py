@@ -1,0 +1,186 @@
+"""A complete annotation round from files alone: create, import, agreement, adjudicate, validate."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT
+
+from newsclaims import validate
+from newsclaims.models import GoldFile
+from newsclaims.rounds import Round, RoundError, adjudicate, create_round, import_export, round_agreement
+
+DOCS = ["002_66b9e44e360c82d3", "004_30fd1aad6509c6c0"]
+TODAY = datetime.date(2026, 11, 22)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for part in ("seeds", "annotations", "CHANGELOG.md"):
+        src = REPO_ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    return root
+
+
+def export_from(rnd: Round, edit: Any = None) -> bytes:
+    """What Label Studio exports after two annotators accepted the predictions (ann2 with edits)."""
+    tasks = json.loads((rnd.folder / "tasks.json").read_text())
+    out = []
+    for tid, task in enumerate(tasks, 1):
+        result = task["predictions"][0]["result"]
+        second = copy.deepcopy(result)
+        if edit:
+            edit(task["data"]["doc_id"], second)
+        out.append(
+            {
+                "id": tid,
+                "data": task["data"],
+                "annotations": [
+                    {"id": 10 * tid + 1, "completed_by": 1, "result": result, "was_cancelled": False},
+                    {"id": 10 * tid + 2, "completed_by": 2, "result": second, "was_cancelled": False},
+                    {"id": 10 * tid + 3, "completed_by": 3, "result": [], "was_cancelled": True},
+                ],
+            }
+        )
+    return json.dumps(out).encode()
+
+
+def set_users(rnd: Round) -> None:
+    manifest = rnd.manifest()
+    manifest["users"] = {"1": "ann1", "2": "ann2"}
+    (rnd.folder / "round.json").write_text(json.dumps(manifest))
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_noise_round_from_files(repo: Path) -> None:
+    rnd = create_round(repo, "r1-noise", "noise", DOCS, ["ann1", "ann2"], "gold", TODAY)
+    set_users(rnd)
+    dropped: list[str] = []
+
+    def drop_first(doc_id: str, result: list[dict[str, Any]]) -> None:
+        if doc_id == DOCS[0]:
+            dropped.append(result.pop(0)["value"]["text"])
+
+    export = export_from(rnd, drop_first)
+    report = import_export(repo, "r1-noise", export)
+    assert (report.tasks, report.annotations, report.cancelled, report.imported) == (2, 6, 2, 4)
+    assert report.issues == []
+    assert (rnd.folder / report.export).read_bytes() == export  # kept verbatim
+    before = tree(rnd.folder)
+    import_export(repo, "r1-noise", export)
+    assert tree(rnd.folder) == before  # a re-import changes nothing
+
+    agreement = round_agreement(repo, "r1-noise")
+    average = agreement["average"]["noise"]["*"]
+    assert average["f1_exact"] < 1.0
+    assert [d["text"] for d in agreement["disagreements"]] == dropped
+    assert "ann1~ann2" in (rnd.folder / "agreement.md").read_text()
+
+    gold_before = GoldFile.model_validate_json((repo / f"annotations/gold/{DOCS[0]}.json").read_bytes())
+    result = adjudicate(repo, "r1-noise", "majority")
+    assert result["documents"][DOCS[0]]["conflicts"]
+    gold_after = GoldFile.model_validate_json((repo / f"annotations/gold/{DOCS[0]}.json").read_bytes())
+    assert len(gold_after.noise) == len(gold_before.noise) - 1  # the span only ann1 had is out
+    assert gold_after.mentions == gold_before.mentions  # other layers untouched
+    assert gold_after.provenance.rounds == ["r1-noise"]
+    assert [p for p in validate(repo, corpus=False)] == []
+
+    adjudicate(repo, "r1-noise", "prefer:ann1")
+    restored = GoldFile.model_validate_json((repo / f"annotations/gold/{DOCS[0]}.json").read_bytes())
+    assert [(n.start, n.end) for n in restored.noise] == [(n.start, n.end) for n in gold_before.noise]
+
+
+def test_claims_round_keeps_clusters_and_notes(repo: Path) -> None:
+    rnd = create_round(repo, "r2-claims", "claims", DOCS, ["ann1", "ann2"], "gold", TODAY)
+    set_users(rnd)
+    import_export(repo, "r2-claims", export_from(rnd))
+    before = {d: (repo / f"annotations/gold/{d}.json").read_bytes() for d in DOCS}
+    adjudicate(repo, "r2-claims", "majority")
+    for d in DOCS:
+        old = GoldFile.model_validate_json(before[d])
+        new = GoldFile.model_validate_json((repo / f"annotations/gold/{d}.json").read_bytes())
+        assert [(c.fragments, c.cluster_id, c.checkworthy) for c in new.claims] == [
+            (c.fragments, c.cluster_id, c.checkworthy) for c in sorted(old.claims, key=lambda c: c.fragments[0].start)
+        ]
+        assert len(new.attributions) == len(old.attributions)
+        assert sum(a.parent_id is not None for a in new.attributions) == sum(
+            a.parent_id is not None for a in old.attributions
+        )
+    assert validate(repo, corpus=False) == []
+
+
+def test_task_for_a_changed_text_is_refused_but_others_import(repo: Path) -> None:
+    rnd = create_round(repo, "r3", "noise", DOCS, ["ann1"], "gold", TODAY)
+    set_users(rnd)
+    tasks = json.loads(export_from(rnd))
+    tasks[0]["data"]["text_sha256"] = "0" * 64
+    report = import_export(repo, "r3", json.dumps(tasks).encode())
+    assert report.refused_tasks == 1 and [i.code for i in report.issues] == ["NC701"]
+    assert report.imported == 2  # ann1 and ann2 of the other task
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("../x", "noise", DOCS, ["a"], "none"), "not a valid name"),
+        (("r", "speech", DOCS, ["a"], "none"), "pass"),
+        (("r", "noise", ["nope"], ["a"], "none"), "unknown doc_id"),
+        (("r", "noise", DOCS, ["A B"], "none"), "not a valid name"),
+    ],
+)
+def test_create_refuses_bad_input(repo: Path, args: tuple[Any, ...], message: str) -> None:
+    with pytest.raises(RoundError, match=message):
+        create_round(repo, *args, TODAY)
+    assert not (repo / "annotations/rounds/r").exists()
+
+
+def test_rules_predictions_come_from_the_pre_annotator(repo: Path) -> None:
+    rnd = create_round(repo, "r4", "noise", DOCS, ["ann1"], "rules", TODAY)
+    tasks = json.loads((rnd.folder / "tasks.json").read_text())
+    assert all(t["predictions"][0]["model_version"] == "rules" for t in tasks)
+    assert any(t["predictions"][0]["result"] for t in tasks)
+
+
+def test_the_round_commands(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from newsclaims.cli import main
+
+    root = ["--root", str(repo)]
+    assert (
+        main(
+            [
+                "round",
+                "create",
+                "r5",
+                "--pass",
+                "noise",
+                "--docs",
+                DOCS[1],
+                "--annotators",
+                "ann1",
+                "--predictions",
+                "gold",
+                *root,
+            ]
+        )
+        == 0
+    )
+    rnd = Round(repo, "r5")
+    set_users(rnd)
+    export = tmp_path / "export.json"
+    export.write_bytes(export_from(rnd))
+    assert main(["round", "import", "r5", str(export), *root]) == 0
+    assert main(["round", "agreement", "r5", *root]) == 0
+    assert main(["round", "adjudicate", "r5", *root]) == 0
+    out = capsys.readouterr().out
+    assert "imported 2 annotation file(s)" in out and "adjudicated round r5 (majority)" in out
+    assert main(["round", "import", "r5", str(tmp_path / "missing.json"), *root]) == 2
