@@ -5,10 +5,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The Label Studio server of the live tests has a venv of its own: label-studio 1.23.2 pins
+# pyarrow<25, newsclaims pins pyarrow 26 (docs/label-studio-notes.md).
+LS_VENV  := .venv-labelstudio
+LS_STAMP := $(LS_VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: venv corpus test lint typecheck schema constraints clean
+.PHONY: venv corpus test lint typecheck schema constraints clean labelstudio labelstudio-constraints
 
 venv: $(STAMP)
 
@@ -17,12 +21,20 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+labelstudio: $(LS_STAMP)
+
+$(LS_STAMP): constraints-labelstudio.txt
+	$(PYTHON) -m venv $(LS_VENV)
+	$(LS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints-labelstudio.txt label-studio==1.23.2
+	touch $(LS_STAMP)
+
 corpus: venv
 	$(BIN)/newsclaims build
 	$(BIN)/newsclaims schema
 	$(BIN)/newsclaims validate
 
 test: venv lint typecheck
+	@$(MAKE) --no-print-directory labelstudio || echo "warning: $(LS_VENV) could not be installed: the live Label Studio tests will be skipped"
 	$(BIN)/newsclaims schema --check
 	$(BIN)/pytest
 
@@ -40,5 +52,9 @@ constraints: venv
 	( sed -n '1,2p' constraints.txt; $(BIN)/pip freeze --exclude-editable ) > constraints.txt.new
 	mv constraints.txt.new constraints.txt
 
+labelstudio-constraints: labelstudio
+	( sed -n '1,2p' constraints-labelstudio.txt; $(LS_VENV)/bin/pip freeze ) > constraints-labelstudio.txt.new
+	mv constraints-labelstudio.txt.new constraints-labelstudio.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LS_VENV) .pytest_cache .mypy_cache .ruff_cache
