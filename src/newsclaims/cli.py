@@ -13,6 +13,7 @@ from pathlib import Path
 
 from newsclaims import schemagen
 from newsclaims.build import BuildError, build
+from newsclaims.lsclient import connect, pull, push
 from newsclaims.problems import RULES, exit_code, format_json, format_text
 from newsclaims.repository import find_root
 from newsclaims.rounds import RoundError, adjudicate, create_round, import_export, round_agreement
@@ -116,8 +117,11 @@ def cmd_round(args: argparse.Namespace) -> int:
                 datetime.date.today(),
             )
             print(f"created round {args.name} in {rnd.folder} ({args.pass_} pass, {args.predictions} predictions)")
-        elif args.round_command == "import":
-            report = import_export(root, args.name, Path(args.export).read_bytes())
+        elif args.round_command in ("import", "pull"):
+            if args.round_command == "import":
+                report = import_export(root, args.name, Path(args.export).read_bytes())
+            else:
+                report = pull(root, args.name, connect())
             for issue in report.issues:
                 print(issue)
             print(
@@ -126,6 +130,9 @@ def cmd_round(args: argparse.Namespace) -> int:
                 f"{report.refused_tasks} task(s) refused; export kept as {report.export}"
             )
             return 1 if any(not i.warning for i in report.issues) else 0
+        elif args.round_command == "push":
+            project = push(root, args.name, connect())
+            print(f"pushed round {args.name} to Label Studio project {project}")
         elif args.round_command == "agreement":
             agreement = round_agreement(root, args.name)
             pairs = len(agreement["pairs"])
@@ -174,7 +181,9 @@ def parser() -> argparse.ArgumentParser:
     rc.add_argument("name")
     rc.add_argument("--pass", dest="pass_", required=True, choices=["noise", "entities", "claims"])
     rc.add_argument("--docs", required=True, help="comma-separated doc_ids")
-    rc.add_argument("--annotators", required=True, help="comma-separated annotator names")
+    rc.add_argument(
+        "--annotators", required=True, help="comma-separated annotator names, each optionally =<Label Studio user id>"
+    )
     rc.add_argument("--predictions", default="none", choices=["gold", "rules", "none"])
     ri = rounds.add_parser("import", help="keep a Label Studio JSON export verbatim and convert it per annotator")
     ri.add_argument("name")
@@ -185,7 +194,11 @@ def parser() -> argparse.ArgumentParser:
     rj.add_argument("name")
     rj.add_argument("--strategy", default="majority", help="majority, or prefer:<annotator>")
     rj.add_argument("--decisions", help="hand-edited JSON: {doc_id: {accept: [unit keys], reject: [unit keys]}}")
-    for round_parser in (rc, ri, ra, rj):
+    rp = rounds.add_parser("push", help="create a Label Studio project with the round's config and tasks")
+    rp.add_argument("name")
+    rl = rounds.add_parser("pull", help="download the project's export and import it")
+    rl.add_argument("name")
+    for round_parser in (rc, ri, ra, rj, rp, rl):
         round_parser.add_argument("--root", help="repository folder (default: the one here)")
         round_parser.set_defaults(func=cmd_round)
 

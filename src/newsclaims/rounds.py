@@ -98,8 +98,16 @@ def create_round(
         raise RoundError(f"predictions {predictions!r}: expected one of {', '.join(PREDICTIONS)}")
     if not docs or not annotators:
         raise RoundError("a round needs at least one document and one annotator")
-    for who in annotators:
-        _name(who, "annotator")
+    # "name=17" also says which Label Studio user id is that annotator.
+    users: dict[str, str] = {}
+    names = []
+    for entry in annotators:
+        who, _, user = entry.partition("=")
+        names.append(_name(who, "annotator"))
+        if user:
+            if not user.isdigit():
+                raise RoundError(f"annotator {entry!r}: the Label Studio user id after '=' must be a number")
+            users[user] = who
     if rnd.folder.exists():
         raise RoundError(f"{rnd.folder} exists already: choose another round name")
     src = load_sources(root)
@@ -120,11 +128,11 @@ def create_round(
         "name": name,
         "pass": kind,
         "documents": docs,
-        "annotators": annotators,
+        "annotators": names,
         "predictions": predictions,
         "created": today.isoformat(),
-        # Label Studio user id -> annotator name; filled by `round push` or by hand.
-        "users": {},
+        # Label Studio user id -> annotator name (from --annotators name=id, or edited by hand).
+        "users": users,
     }
     rnd.folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=rnd.folder.parent))
