@@ -184,3 +184,15 @@ def test_the_round_commands(repo: Path, tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert "imported 2 annotation file(s)" in out and "adjudicated round r5 (majority)" in out
     assert main(["round", "import", "r5", str(tmp_path / "missing.json"), *root]) == 2
+
+
+def test_committed_agreement_reports_are_current() -> None:
+    from newsclaims.rounds import agreement_markdown, compute_agreement
+
+    for manifest in sorted((REPO_ROOT / "annotations/rounds").glob("*/round.json")):
+        name = manifest.parent.name
+        report = compute_agreement(REPO_ROOT, name)
+        assert json.loads((manifest.parent / "agreement.json").read_text()) == report, (
+            f"run `newsclaims round agreement {name}`"
+        )
+        assert (manifest.parent / "agreement.md").read_text() == agreement_markdown(report)

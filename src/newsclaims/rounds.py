@@ -275,13 +275,25 @@ ALPHA_LAYER: dict[Pass, str | None] = {"noise": "noise", "entities": "mentions",
 
 
 def round_agreement(root: Path, name: str) -> dict[str, Any]:
+    """Compute the agreement report and write ``agreement.json`` and ``agreement.md``."""
+    report = compute_agreement(root, name)
+    folder = Round(root, name).folder
+    write_text_atomic(folder / "agreement.json", dumps(report))
+    write_text_atomic(folder / "agreement.md", agreement_markdown(report))
+    return report
+
+
+def compute_agreement(root: Path, name: str) -> dict[str, Any]:
     """Pairwise and averaged span F1 (exact, overlap) per layer and label, alpha, disagreements."""
     from itertools import combinations
 
     from newsclaims.agreement import Tally, compare_files, layer_units
 
     rnd = Round(root, name)
-    kind = rnd.kind
+    # A round of every layer at once ("all", as the first double annotation was) is compared
+    # on every layer; it can be measured but not adjudicated pass by pass.
+    kind = rnd.manifest()["pass"] if rnd.manifest().get("pass") == "all" else rnd.kind
+    layers = tuple(dict.fromkeys(x for k in PASSES for x in PASS_LAYERS[k])) if kind == "all" else PASS_LAYERS[kind]
     repo = Repository.load(root)
     documents = repo.documents or {}
     files = annotator_files(rnd)
@@ -293,14 +305,14 @@ def round_agreement(root: Path, name: str) -> dict[str, Any]:
         for a, b in combinations(sorted(files[doc_id]), 2):
             pair = f"{a}~{b}"
             cmp = compare_files(files[doc_id][a], files[doc_id][b], len(text))
-            for layer in PASS_LAYERS[kind]:
+            for layer in layers:
                 for label, tally in cmp.layers.get(layer, {}).items():
                     pairs[pair][layer][label].add(tally)
-            alpha_layer = ALPHA_LAYER[kind]
-            if alpha_layer and cmp.alpha_chars.get(alpha_layer) is not None:
-                alphas[pair].append(cmp.alpha_chars[alpha_layer] or 0.0)
+            for alpha_layer in ("noise", "mentions") if kind == "all" else (ALPHA_LAYER[kind],):
+                if alpha_layer and cmp.alpha_chars.get(alpha_layer) is not None:
+                    alphas[f"{pair} {alpha_layer}"].append(cmp.alpha_chars[alpha_layer] or 0.0)
             ua, ub = layer_units(files[doc_id][a]), layer_units(files[doc_id][b])
-            for layer in PASS_LAYERS[kind][:1]:
+            for layer in [x for x in layers if not x.startswith("attribution_")]:
                 only_a, only_b = (
                     set(ua.get(layer, [])) - set(ub.get(layer, [])),
                     set(ub.get(layer, [])) - set(ua.get(layer, [])),
@@ -324,17 +336,15 @@ def round_agreement(root: Path, name: str) -> dict[str, Any]:
         report["pairs"][pair] = {
             layer: {label: t.as_dict() for label, t in sorted(labels.items())} for layer, labels in pairs[pair].items()
         }
-        if alphas[pair]:
-            report["alpha_chars"][pair] = sum(alphas[pair]) / len(alphas[pair])
-    for layer in PASS_LAYERS[kind]:
+    for key in sorted(alphas):
+        report["alpha_chars"][key] = sum(alphas[key]) / len(alphas[key])
+    for layer in layers:
         labels = sorted({lab for p in pairs.values() for lab in p.get(layer, {})})
         report["average"][layer] = {}
         for label in labels:
             f1s = [pairs[p][layer][label].as_dict() for p in pairs if label in pairs[p].get(layer, {})]
             report["average"][layer][label] = {key: _mean([f[key] for f in f1s]) for key in ("f1_exact", "f1_overlap")}
     report["disagreements"] = disagreements
-    write_text_atomic(rnd.folder / "agreement.json", dumps(report))
-    write_text_atomic(rnd.folder / "agreement.md", agreement_markdown(report))
     return report
 
 

@@ -10,9 +10,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 
-from newsclaims.agreement import Tally, compare_files
 from newsclaims.build import load_sources
-from newsclaims.models import GoldFile
 from newsclaims.repository import Layout
 from newsclaims.tables import Sources
 from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
@@ -96,45 +94,31 @@ def repository_counts(layout: Layout) -> str:
 
 
 def reliability_markdown(layout: Layout) -> str:
-    """Agreement of every round annotator's files with the gold file of the same document."""
-    src = load_sources(layout.root)
-    files = layout.annotator_files()
-    if not files:
-        return "No document has been annotated twice yet."
-    per_layer: dict[str, Tally] = {}
-    alphas: list[str] = []
-    pairs = []
-    for path in files:
-        other = GoldFile.model_validate_json(path.read_bytes())
-        gold = src.gold.get(other.doc_id)
-        if gold is None:
+    """The averaged agreement of every round that has at least two annotators on a document."""
+    from newsclaims.rounds import compute_agreement
+
+    lines: list[str] = []
+    for manifest in sorted(layout.rounds.glob("*/round.json")):
+        name = manifest.parent.name
+        report = compute_agreement(layout.root, name)
+        if not report["pairs"]:
             continue
-        who = path.parent.name
-        pairs.append(f"`{who}` on `{other.doc_id}`")
-        result = compare_files(gold, other, len(src.documents[other.doc_id].text))
-        for layer, tallies in result.layers.items():
-            per_layer.setdefault(layer, Tally()).add(tallies["*"])
-        alpha = result.alpha_chars
-        alphas.append(f"| `{other.doc_id[:3]}` | {who} | {_fmt(alpha['noise'])} | {_fmt(alpha['mentions'])} |")
-    lines = [
-        f"Gold (first pass) against {', '.join(pairs)}; span F1 over all labels, exact offsets and "
-        "overlapping offsets (same label, one-to-one):",
-        "",
-        "| layer | units (gold) | units (second pass) | F1 exact | F1 overlap |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    for layer in sorted(per_layer):
-        t = per_layer[layer]
-        lines.append(f"| {layer} | {t.a} | {t.b} | {_fmt(t.f1(t.exact))} | {_fmt(t.f1(t.overlap))} |")
-    lines += [
-        "",
-        "Krippendorff's alpha (nominal) over characters, each character labelled with the innermost span's label:",
-        "",
-        "| page | second annotator | noise | mentions |",
-        "|---|---|---:|---:|",
-        *alphas,
-    ]
-    return "\n".join(lines)
+        pairs = ", ".join(f"`{p}`" for p in report["pairs"])
+        lines += [
+            f"Round `{name}` ({report['pass']}), annotator pairs {pairs}; span F1 over all labels, exact offsets and "
+            "overlapping offsets (same label, one-to-one), from `newsclaims round agreement`:",
+            "",
+            "| layer | F1 exact | F1 overlap |",
+            "|---|---:|---:|",
+        ]
+        for layer, labels in report["average"].items():
+            if "*" in labels:
+                lines.append(f"| {layer} | {_fmt(labels['*']['f1_exact'])} | {_fmt(labels['*']['f1_overlap'])} |")
+        if report["alpha_chars"]:
+            lines += ["", "Krippendorff's alpha (nominal) over characters, innermost span's label per character:", ""]
+            lines += [f"- {key}: {_fmt(value)}" for key, value in report["alpha_chars"].items()]
+        lines.append("")
+    return "\n".join(lines) or "No document has been annotated twice yet."
 
 
 def _fmt(value: float | None) -> str:
