@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO_ROOT
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsclaims import validate
 from newsclaims.models import GoldFile
@@ -101,12 +103,13 @@ def test_noise_round_from_files(repo: Path) -> None:
 
 
 def test_claims_round_keeps_clusters_and_notes(repo: Path) -> None:
-    rnd = create_round(repo, "r2-claims", "claims", DOCS, ["ann1", "ann2"], "gold", TODAY)
+    every = sorted(p.stem for p in (repo / "annotations/gold").glob("*.json"))  # all five seed pages
+    rnd = create_round(repo, "r2-claims", "claims", every, ["ann1", "ann2"], "gold", TODAY)
     set_users(rnd)
     import_export(repo, "r2-claims", export_from(rnd))
-    before = {d: (repo / f"annotations/gold/{d}.json").read_bytes() for d in DOCS}
+    before = {d: (repo / f"annotations/gold/{d}.json").read_bytes() for d in every}
     adjudicate(repo, "r2-claims", "majority")
-    for d in DOCS:
+    for d in every:
         old = GoldFile.model_validate_json(before[d])
         new = GoldFile.model_validate_json((repo / f"annotations/gold/{d}.json").read_bytes())
         assert [(c.fragments, c.cluster_id, c.checkworthy) for c in new.claims] == [
@@ -196,3 +199,49 @@ def test_committed_agreement_reports_are_current() -> None:
             f"run `newsclaims round agreement {name}`"
         )
         assert (manifest.parent / "agreement.md").read_text() == agreement_markdown(report)
+
+
+junk = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 50) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "data",
+                    "annotations",
+                    "result",
+                    "completed_by",
+                    "was_cancelled",
+                    "doc_id",
+                    "text_sha256",
+                    "value",
+                ]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(tasks=st.lists(junk, max_size=4))
+def test_random_exports_never_crash_and_lose_nothing(
+    tmp_path_factory: pytest.TempPathFactory, tasks: list[Any]
+) -> None:
+    root = tmp_path_factory.mktemp("fuzz") / "repo"
+    for part in ("seeds", "annotations", "CHANGELOG.md"):
+        src = REPO_ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    rnd = create_round(root, "fz", "noise", DOCS, ["ann1", "ann2"], "gold", TODAY)
+    set_users(rnd)
+    import_export(root, "fz", export_from(rnd))
+    before = {p: p.read_bytes() for p in sorted((rnd.folder / "annotators").rglob("*.json"))}
+    report = import_export(root, "fz", json.dumps(tasks).encode())
+    assert all(i.code.startswith("NC70") for i in report.issues)
+    for path, data in before.items():  # an export that does not mention a file leaves it alone
+        if str(path.relative_to(rnd.folder)) not in report.written:
+            assert path.read_bytes() == data
