@@ -149,6 +149,17 @@ def cmd_round(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    from newsclaims.synth import synthesize
+
+    done = synthesize(args.n, Path(args.out), seed=args.seed, errors=args.errors)
+    print(
+        f"wrote {done['documents']} synthetic documents to {args.out}; "
+        f"{done['injected']} injected errors (injected.json)"
+    )
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="newsclaims", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -201,6 +212,15 @@ def parser() -> argparse.ArgumentParser:
     for round_parser in (rc, ri, ra, rj, rp, rl):
         round_parser.add_argument("--root", help="repository folder (default: the one here)")
         round_parser.set_defaults(func=cmd_round)
+
+    sy = sub.add_parser("synth", help="write a deterministic synthetic repository (for benchmarks and tests)")
+    sy.add_argument("n", type=int, help="number of documents")
+    sy.add_argument("--out", required=True, help="folder to write (replaced whole)")
+    sy.add_argument("--seed", type=int, default=0)
+    sy.add_argument(
+        "--errors", type=int, default=0, help="documents to break per rule family (listed in injected.json)"
+    )
+    sy.set_defaults(func=cmd_synth)
 
     seeds = sub.add_parser("seeds", help="manage the raw pages").add_subparsers(dest="seeds_command", required=True)
     a = seeds.add_parser("add", help="copy a page into seeds/ verbatim and add its manifest entry")

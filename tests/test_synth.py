@@ -1,0 +1,43 @@
+"""The synthetic repository: deterministic, valid, and every injected error is found where it was put."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newsclaims import validate
+from newsclaims.build import build
+from newsclaims.cli import main
+from newsclaims.synth import synthesize
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    synthesize(12, tmp_path / "a", seed=3, errors=1)
+    synthesize(12, tmp_path / "b", seed=3, errors=1)
+    assert tree(tmp_path / "a") == tree(tmp_path / "b")
+    synthesize(12, tmp_path / "c", seed=4)
+    assert tree(tmp_path / "a") != tree(tmp_path / "c")
+
+
+def test_clean_synthetic_repository_validates_and_builds(tmp_path: Path) -> None:
+    synthesize(15, tmp_path / "repo", seed=1)
+    assert validate(tmp_path / "repo", corpus=False) == []
+    release = build(tmp_path / "repo")
+    assert release.counts["documents"]["test"] == 15
+    sizes = [p.stat().st_size for p in (tmp_path / "repo" / "seeds").glob("*.txt")]
+    assert 2500 < sum(sizes) / len(sizes) < 3500  # pages of about 3 KB, like the real ones
+
+
+def test_every_injected_error_is_found_exactly(tmp_path: Path, monkeypatch: object) -> None:
+    root = tmp_path / "repo"
+    assert main(["synth", "30", "--out", str(root), "--seed", "2", "--errors", "2"]) == 0
+    injected = json.loads((root / "injected.json").read_text())
+    assert len(injected) == 10 and {i["code"] for i in injected} == {"NC103", "NC203", "NC303", "NC401", "NC501"}
+    found = {
+        (p.code, Path(p.path).relative_to(root).as_posix(), p.record, p.field) for p in validate(root, corpus=False)
+    }
+    assert found == {(i["code"], i["path"], i["record"], i["field"]) for i in injected}
