@@ -1,0 +1,179 @@
+"""Benchmark: parsing floor, validate, build and load_dataset on synthetic corpora of growing size.
+
+    .venv/bin/python scripts/bench.py                 # 2k, 20k and 100k documents
+    .venv/bin/python scripts/bench.py --sizes 2000    # a quick run
+
+Each measurement runs in a fresh process (its peak memory is its own); the figures go to
+benchmarks/results.md and benchmarks/results.json, with the machine they were taken on.
+This is a script, not a test: the tests only check that it runs on a tiny corpus.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# One step per child process; each prints {"seconds": …, "peak_mb": …, "extra": …}.
+STEPS = {
+    "floor": """
+import orjson, pyarrow.parquet as pq
+from pathlib import Path
+root = Path(REPO)
+for p in sorted((root / "annotations/gold").glob("*.json")):
+    orjson.loads(p.read_bytes())
+for p in sorted((root / "seeds").glob("*.txt")):
+    p.read_bytes().decode("utf-8")
+orjson.loads((root / "seeds/manifest.json").read_bytes())
+""",
+    "validate": """
+from newsclaims import validate
+extra = len(validate(REPO, corpus=False))
+""",
+    "build": """
+from pathlib import Path
+from newsclaims.build import build
+extra = sum(sum(c.values()) for c in build(Path(REPO), Path(OUT)).counts.values())
+""",
+    "load_dataset": """
+from datasets import load_dataset
+extra = sum(len(load_dataset(OUT, name, split="test")) for name in ("documents", "mentions", "claims"))
+""",
+}
+
+CHILD = """
+import json, resource, time, os
+REPO, OUT = {repo!r}, {out!r}
+extra = None
+t = time.perf_counter()
+{body}
+seconds = time.perf_counter() - t
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({{"seconds": seconds, "peak_mb": peak_mb, "extra": extra}}))
+"""
+
+
+def run_step(step: str, repo: Path, out: Path) -> dict[str, float]:
+    code = CHILD.format(repo=str(repo), out=str(out), body=STEPS[step])
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(out.parent / "hf")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def megabytes(folder: Path) -> float:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def machine() -> dict[str, str]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": str(os.cpu_count()),
+        "processor": platform.processor() or platform.machine(),
+    }
+
+
+def bench(sizes: list[int], work: Path, errors: int) -> dict[str, object]:
+    from newsclaims.synth import synthesize
+
+    rows = []
+    for n in sizes:
+        # The floor and validate read the copy with injected errors; build (which refuses a
+        # repository with errors) and load_dataset use the same corpus without them.
+        broken, clean, out = work / f"broken-{n}", work / f"clean-{n}", work / f"corpus-{n}"
+        t = time.perf_counter()
+        synthesize(n, broken, seed=n, errors=errors)
+        synth_s = time.perf_counter() - t
+        synthesize(n, clean, seed=n)
+        size = megabytes(broken)
+        row: dict[str, object] = {"documents": n, "input_mb": round(size, 1), "synth_seconds": round(synth_s, 2)}
+        for step in STEPS:
+            r = run_step(step, broken if step in ("floor", "validate") else clean, out)
+            row[step] = {
+                "seconds": round(r["seconds"], 3),
+                "docs_per_s": round(n / r["seconds"]),
+                "mb_per_s": round(size / r["seconds"], 1),
+                "peak_mb": round(r["peak_mb"]),
+                "extra": r["extra"],
+            }
+        injected = len(json.loads((broken / "injected.json").read_text()))
+        row["injected_errors"] = injected
+        row["validate_over_floor"] = round(row["validate"]["seconds"] / row["floor"]["seconds"], 2)  # type: ignore[index]
+        rows.append(row)
+    return {"machine": machine(), "rows": rows}
+
+
+TARGET_DOCS_PER_S = 12_000
+TARGET_OVER_FLOOR = 2.0
+
+
+def markdown(result: dict[str, object]) -> str:
+    rows: list[dict[str, object]] = result["rows"]  # type: ignore[assignment]
+    m: dict[str, str] = result["machine"]  # type: ignore[assignment]
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `scripts/bench.py`; do not edit. Synthetic corpora from `newsclaims synth` (about 3 KB per page).",
+        f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}.",
+        "",
+        "| documents | MB | step | seconds | docs/s | MB/s | peak MB |",
+        "|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        for step in STEPS:
+            s: dict[str, float] = row[step]  # type: ignore[assignment]
+            lines.append(
+                f"| {row['documents']} | {row['input_mb']} | {step} | {s['seconds']} | {s['docs_per_s']} "
+                f"| {s['mb_per_s']} | {s['peak_mb']} |"
+            )
+    lines += ["", "## Targets (issue #6)", ""]
+    for row in rows:
+        v: dict[str, float] = row["validate"]  # type: ignore[assignment]
+        speed = v["docs_per_s"]
+        verdict = "meets" if speed >= TARGET_DOCS_PER_S else f"misses by {TARGET_DOCS_PER_S / speed:.1f}x"
+        found = v["extra"] == row["injected_errors"]
+        lines.append(
+            f"- {row['documents']} documents: validate {speed} docs/s ({verdict} the {TARGET_DOCS_PER_S}/s target), "
+            f"{row['validate_over_floor']}x the parsing floor (target ≤ {TARGET_OVER_FLOOR}x); "
+            f"{v['extra']} problems reported for {row['injected_errors']} injected "
+            f"({'all found' if found else 'MISMATCH'})."
+        )
+    if len(rows) > 1:
+        first, last = rows[0]["validate"], rows[-1]["validate"]  # type: ignore[index]
+        drift = last["docs_per_s"] / first["docs_per_s"] - 1  # type: ignore[index]
+        lines.append(
+            f"- Linearity: throughput at {rows[-1]['documents']} documents differs by {drift:+.0%} from that at "
+            f"{rows[0]['documents']} (target: within 15%)."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="2000,20000,100000")
+    ap.add_argument("--errors", type=int, default=2, help="documents broken per rule family")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks"), help="folder for results.md and results.json")
+    ap.add_argument("--work", help="scratch folder (default: a temporary one)")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+        result = bench(sizes, Path(tmp), args.errors)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (out / "results.md").write_text(markdown(result), encoding="utf-8")
+    print(markdown(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
