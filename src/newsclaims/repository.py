@@ -18,10 +18,11 @@ R = TypeVar("R", bound=Record)
 
 def display(path: Path) -> str:
     """A path as problems show it: relative to the working folder when inside it."""
-    try:
-        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
-    except ValueError:
-        return str(path)
+    cwd = os.getcwd()
+    absolute = os.path.abspath(path)
+    if absolute == cwd or absolute.startswith(cwd.rstrip(os.sep) + os.sep):
+        return os.path.relpath(absolute, cwd)
+    return str(path)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Layout:
         return self.root / "schema"
 
     def gold_files(self) -> list[Path]:
-        return sorted(self.gold.glob("*.json"))
+        return sorted(self.gold.glob("*.json"), key=lambda p: p.name)
 
     def annotator_files(self) -> list[Path]:
         """Per-annotator files of every round: the gold schema too."""

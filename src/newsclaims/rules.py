@@ -13,15 +13,14 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
+from typing import Any
 
 from newsclaims.documents import Document, decode_text, sha256_hex
 from newsclaims.models import (
-    Attribution,
     ClaimCluster,
     Entity,
     GoldFile,
     Manifest,
-    Span,
 )
 from newsclaims.problems import Problem, problem
 from newsclaims.spans import Cover, Interval, crossing_pairs, overlapping_neighbours
@@ -44,42 +43,50 @@ class Registries:
     documents: Mapping[str, Document] | None
 
 
-def _at(span: Span | Interval[str]) -> str:
-    return f"{span.start}:{span.end}"
+# A record as parsed from JSON (or dumped from a model): the rules read plain dicts, so
+# that the hot path never builds pydantic objects for a file that is valid.
+Rec = Mapping[str, Any]
 
 
-def _spans(gold: GoldFile) -> Iterator[tuple[Where, Span]]:
+def _at(span: Rec | Interval[str]) -> str:
+    if isinstance(span, Interval):
+        return f"{span.start}:{span.end}"
+    return f"{span['start']}:{span['end']}"
+
+
+def _spans(gold: Rec) -> Iterator[tuple[Where, Rec]]:
     """Every span of a gold file, with where it sits."""
-    for m in gold.mentions:
-        yield (m.mention_id, "span"), m
-    for n in gold.noise:
-        yield (n.noise_id, "span"), n
-    for c in gold.claims:
-        for i, f in enumerate(c.fragments):
-            yield (c.claim_id, f"fragments[{i}]"), f
-    for a in gold.attributions:
-        if a.source is not None:
-            yield (a.attribution_id, "source"), a.source
-        if a.cue is not None:
-            yield (a.attribution_id, "cue"), a.cue
+    for m in gold["mentions"]:
+        yield (m["mention_id"], "span"), m
+    for n in gold["noise"]:
+        yield (n["noise_id"], "span"), n
+    for c in gold["claims"]:
+        for i, f in enumerate(c["fragments"]):
+            yield (c["claim_id"], f"fragments[{i}]"), f
+    for a in gold["attributions"]:
+        if a.get("source") is not None:
+            yield (a["attribution_id"], "source"), a["source"]
+        if a.get("cue") is not None:
+            yield (a["attribution_id"], "cue"), a["cue"]
 
 
-def check_span(label: str, where: Where, span: Span, text: str) -> list[Problem]:
+def check_span(label: str, where: Where, span: Rec, text: str) -> list[Problem]:
     """NC201-NC204: offsets in range, text equal to the slice, no outer whitespace."""
     rid, field = where
-    if span.start >= span.end:
-        return [problem("NC201", label, rid, field, f"start {span.start} is not below end {span.end}")]
-    if span.end > len(text):
-        return [problem("NC202", label, rid, field, f"end {span.end} is beyond the text's {len(text)} characters")]
-    actual = text[span.start : span.end]
-    if actual != span.text:
+    start, end, value = int(span["start"]), int(span["end"]), span["text"]
+    if start >= end:
+        return [problem("NC201", label, rid, field, f"start {start} is not below end {end}")]
+    if end > len(text):
+        return [problem("NC202", label, rid, field, f"end {end} is beyond the text's {len(text)} characters")]
+    actual = text[start:end]
+    if actual != value:
         return [
             problem(
                 "NC203",
                 label,
                 rid,
                 field,
-                f"text {span.text[:60]!r} differs from the document at {_at(span)}: {actual[:60]!r}",
+                f"text {value[:60]!r} differs from the document at {start}:{end}: {actual[:60]!r}",
             )
         ]
     if actual[0].isspace() or actual[-1].isspace():
@@ -87,143 +94,129 @@ def check_span(label: str, where: Where, span: Span, text: str) -> list[Problem]
     return []
 
 
-def check_fragments(label: str, gold: GoldFile) -> list[Problem]:
+def check_fragments(label: str, gold: Rec) -> list[Problem]:
     """NC205: a claim's fragments are ordered and disjoint."""
     out = []
-    for c in gold.claims:
-        for i in range(1, len(c.fragments)):
-            prev, cur = c.fragments[i - 1], c.fragments[i]
-            if cur.start < prev.end:
+    for c in gold["claims"]:
+        fragments = c["fragments"]
+        for i in range(1, len(fragments)):
+            prev, cur = fragments[i - 1], fragments[i]
+            if cur["start"] < prev["end"]:
                 out.append(
                     problem(
                         "NC205",
                         label,
-                        c.claim_id,
+                        c["claim_id"],
                         f"fragments[{i}]",
-                        f"starts at {cur.start}, before fragment {i - 1} ends at {prev.end}",
+                        f"starts at {cur['start']}, before fragment {i - 1} ends at {prev['end']}",
                     )
                 )
     return out
 
 
-def check_ids(label: str, gold: GoldFile) -> list[Problem]:
+ID_FIELDS = (
+    ("mentions", "mention_id"),
+    ("claims", "claim_id"),
+    ("attributions", "attribution_id"),
+    ("noise", "noise_id"),
+)
+
+
+def check_ids(label: str, gold: Rec) -> list[Problem]:
     """NC301: one id namespace per document, across layers."""
-    ids: list[tuple[str, str]] = [(m.mention_id, "mention_id") for m in gold.mentions]
-    ids += [(c.claim_id, "claim_id") for c in gold.claims]
-    ids += [(a.attribution_id, "attribution_id") for a in gold.attributions]
-    ids += [(n.noise_id, "noise_id") for n in gold.noise]
     seen: set[str] = set()
     out = []
-    for rid, field in ids:
-        if rid in seen:
-            out.append(problem("NC301", label, rid, field, f"id {rid!r} is used by another record of this document"))
-        seen.add(rid)
+    for layer, field in ID_FIELDS:
+        for record in gold[layer]:
+            rid = record[field]
+            if rid in seen:
+                out.append(
+                    problem("NC301", label, rid, field, f"id {rid!r} is used by another record of this document")
+                )
+            seen.add(rid)
     return out
 
 
-def check_references(label: str, gold: GoldFile, reg: Registries, story_id: str | None) -> list[Problem]:
+def check_references(label: str, gold: Rec, reg: Registries, story_id: str | None) -> list[Problem]:
     """NC303-NC311: every reference resolves, and cluster and entity members agree."""
     out = []
     # An unreadable registry (None) resolves nothing: its own problems are reported instead.
     entities = reg.entities or {}
-    for m in gold.mentions if reg.entities is not None else ():
-        entity = entities.get(m.entity_id)
+    for m in gold["mentions"] if reg.entities is not None else ():
+        entity = entities.get(m["entity_id"])
         if entity is None:
             out.append(
                 problem(
-                    "NC303",
-                    label,
-                    m.mention_id,
-                    "entity_id",
-                    f"entity {m.entity_id!r} is not in entities.json",
+                    "NC303", label, m["mention_id"], "entity_id", f"entity {m['entity_id']!r} is not in entities.json"
                 )
             )
-        elif entity.label != m.label:
+        elif entity.label != m["label"]:
             out.append(
                 problem(
                     "NC304",
                     label,
-                    m.mention_id,
+                    m["mention_id"],
                     "label",
-                    f"label {m.label.value} differs from entity {m.entity_id!r}'s label {entity.label.value}",
+                    f"label {m['label']} differs from entity {m['entity_id']!r}'s label {entity.label.value}",
                 )
             )
-    for c in gold.claims:
-        if c.cluster_id is None or reg.clusters is None:
+    for c in gold["claims"]:
+        cluster_id = c.get("cluster_id")
+        if cluster_id is None or reg.clusters is None:
             continue
-        cluster = reg.clusters.get(c.cluster_id)
+        cluster = reg.clusters.get(cluster_id)
         if cluster is None:
             out.append(
-                problem(
-                    "NC305",
-                    label,
-                    c.claim_id,
-                    "cluster_id",
-                    f"cluster {c.cluster_id!r} is not in clusters.json",
-                )
+                problem("NC305", label, c["claim_id"], "cluster_id", f"cluster {cluster_id!r} is not in clusters.json")
             )
         elif story_id is not None and cluster.story_id != story_id:
             out.append(
                 problem(
                     "NC306",
                     label,
-                    c.claim_id,
+                    c["claim_id"],
                     "cluster_id",
-                    f"cluster {c.cluster_id!r} is of story {cluster.story_id!r}, the document of story {story_id!r}",
+                    f"cluster {cluster_id!r} is of story {cluster.story_id!r}, the document of story {story_id!r}",
                 )
             )
-    claims = {c.claim_id for c in gold.claims}
-    mentions = {m.mention_id: m for m in gold.mentions}
-    attributions = {a.attribution_id: a for a in gold.attributions}
-    for a in gold.attributions:
-        if a.claim_id not in claims:
-            out.append(
-                problem(
-                    "NC307",
-                    label,
-                    a.attribution_id,
-                    "claim_id",
-                    f"claim {a.claim_id!r} is not in this document",
-                )
-            )
-        src = a.source
-        if src is not None and src.mention_id is not None:
-            linked = mentions.get(src.mention_id)
+    claims = {c["claim_id"] for c in gold["claims"]}
+    mentions = {m["mention_id"]: m for m in gold["mentions"]}
+    attributions = {a["attribution_id"]: a for a in gold["attributions"]}
+    for a in gold["attributions"]:
+        aid = a["attribution_id"]
+        if a["claim_id"] not in claims:
+            out.append(problem("NC307", label, aid, "claim_id", f"claim {a['claim_id']!r} is not in this document"))
+        src = a.get("source")
+        if src is not None and src.get("mention_id") is not None:
+            linked = mentions.get(src["mention_id"])
             if linked is None:
                 out.append(
                     problem(
                         "NC308",
                         label,
-                        a.attribution_id,
+                        aid,
                         "source.mention_id",
-                        f"mention {src.mention_id!r} is not in this document",
+                        f"mention {src['mention_id']!r} is not in this document",
                     )
                 )
-            elif not (src.start <= linked.start and linked.end <= src.end):
+            elif not (src["start"] <= linked["start"] and linked["end"] <= src["end"]):
                 out.append(
                     problem(
                         "NC309",
                         label,
-                        a.attribution_id,
+                        aid,
                         "source.mention_id",
-                        f"mention {linked.mention_id!r} at {_at(linked)} is outside the source {_at(src)}",
+                        f"mention {linked['mention_id']!r} at {_at(linked)} is outside the source {_at(src)}",
                     )
                 )
-        if a.parent_id is not None and a.parent_id not in attributions:
-            out.append(
-                problem(
-                    "NC310",
-                    label,
-                    a.attribution_id,
-                    "parent_id",
-                    f"attribution {a.parent_id!r} is not in this document",
-                )
-            )
+        parent = a.get("parent_id")
+        if parent is not None and parent not in attributions:
+            out.append(problem("NC310", label, aid, "parent_id", f"attribution {parent!r} is not in this document"))
     out += _parent_cycles(label, attributions)
     return out
 
 
-def _parent_cycles(label: str, attributions: Mapping[str, Attribution]) -> list[Problem]:
+def _parent_cycles(label: str, attributions: Mapping[str, Rec]) -> list[Problem]:
     """NC311, in one pass: follow each chain once, colouring what is settled."""
     settled: set[str] = set()
     out = []
@@ -246,15 +239,15 @@ def _parent_cycles(label: str, attributions: Mapping[str, Attribution]) -> list[
                 break
             path.append(node)
             on_path.add(node)
-            node = attributions[node].parent_id
+            node = attributions[node].get("parent_id")
         settled.update(path)
     return out
 
 
-def check_layers(label: str, gold: GoldFile, valid: set[Where]) -> list[Problem]:
-    """NC401-NC406 over the spans that passed NC201-NC203 (``valid``)."""
+def check_layers(label: str, gold: Rec, valid: set[Where], checked: list[tuple[Where, Rec]]) -> list[Problem]:
+    """NC401-NC406 over the spans that passed NC201-NC203 (``valid``, and as a list ``checked``)."""
     out = []
-    noise = [Interval(n.start, n.end, n.noise_id) for n in gold.noise if (n.noise_id, "span") in valid]
+    noise = [Interval(n["start"], n["end"], n["noise_id"]) for n in gold["noise"] if (n["noise_id"], "span") in valid]
     for earlier, later in overlapping_neighbours(noise):
         out.append(
             problem(
@@ -266,11 +259,15 @@ def check_layers(label: str, gold: GoldFile, valid: set[Where]) -> list[Problem]
             )
         )
     cover = Cover(noise)
-    noise_ids = {n.noise_id for n in gold.noise}
-    for (rid, field), span in _spans(gold):
-        if rid in noise_ids or (rid, field) not in valid:
+    # Which characters are noise, as bytes: a span's overlap test is then one C-level find.
+    mask = bytearray(max((iv.end for iv in noise), default=0))
+    for iv in noise:
+        mask[iv.start : iv.end] = b"\x01" * (iv.end - iv.start)
+    noise_ids = {n["noise_id"] for n in gold["noise"]}
+    for (rid, field), span in checked if noise else ():
+        if rid in noise_ids or mask.find(1, span["start"], span["end"]) < 0:
             continue
-        hit = cover.first_overlap(span.start, span.end)
+        hit = cover.first_overlap(span["start"], span["end"])
         if hit is not None:
             out.append(
                 problem(
@@ -278,96 +275,95 @@ def check_layers(label: str, gold: GoldFile, valid: set[Where]) -> list[Problem]
                     label,
                     rid,
                     field,
-                    f"{_at(span)} {span.text[:40]!r} overlaps noise {hit.key!r} at {_at(hit)}",
+                    f"{_at(span)} {span['text'][:40]!r} overlaps noise {hit.key!r} at {_at(hit)}",
                 )
             )
-    fragments = {c.claim_id: c.fragments for c in gold.claims}
-    for a in gold.attributions:
-        content = fragments.get(a.claim_id, [])
-        for field, part, code in (("cue", a.cue, "NC403"), ("source", a.source, "NC404")):
-            if part is None or (a.attribution_id, field) not in valid:
+    fragments = {c["claim_id"]: c["fragments"] for c in gold["claims"]}
+    for a in gold["attributions"]:
+        content = fragments.get(a["claim_id"], [])
+        for field, code in (("cue", "NC403"), ("source", "NC404")):
+            part = a.get(field)
+            if part is None or (a["attribution_id"], field) not in valid:
                 continue
             for f in content:
-                if part.start < f.end and f.start < part.end:
+                if part["start"] < f["end"] and f["start"] < part["end"]:
                     out.append(
                         problem(
                             code,
                             label,
-                            a.attribution_id,
+                            a["attribution_id"],
                             field,
-                            f"{_at(part)} {part.text[:40]!r} overlaps claim {a.claim_id!r} at {_at(f)}",
+                            f"{_at(part)} {part['text'][:40]!r} overlaps claim {a['claim_id']!r} at {_at(f)}",
                         )
                     )
                     break
-    mentions = [Interval(m.start, m.end, m.mention_id) for m in gold.mentions if (m.mention_id, "span") in valid]
+    mentions = [
+        Interval(m["start"], m["end"], m["mention_id"]) for m in gold["mentions"] if (m["mention_id"], "span") in valid
+    ]
     for outer, inner in crossing_pairs(mentions):
         if (outer.start, outer.end) == (inner.start, inner.end):
-            out.append(
-                problem(
-                    "NC406",
-                    label,
-                    inner.key,
-                    "span",
-                    f"same span {_at(inner)} as mention {outer.key!r}",
-                )
-            )
+            out.append(problem("NC406", label, inner.key, "span", f"same span {_at(inner)} as mention {outer.key!r}"))
         else:
             out.append(
                 problem(
-                    "NC405",
-                    label,
-                    inner.key,
-                    "span",
-                    f"{_at(inner)} crosses mention {outer.key!r} at {_at(outer)}",
+                    "NC405", label, inner.key, "span", f"{_at(inner)} crosses mention {outer.key!r} at {_at(outer)}"
                 )
             )
     return out
 
 
-def check_gold(label: str, gold: GoldFile, reg: Registries) -> list[Problem]:
-    """Every rule that applies to one annotation file."""
+def check_gold(label: str, gold: GoldFile | Rec, reg: Registries) -> list[Problem]:
+    """Every rule that applies to one annotation file (a parsed JSON object or a ``GoldFile``)."""
+    data: Rec = gold.model_dump(mode="json") if isinstance(gold, GoldFile) else gold
+    doc_id, sha = data["doc_id"], data["text_sha256"]
     out = []
     stem = PurePath(label).stem
-    if stem != gold.doc_id:
-        out.append(
-            problem("NC508", label, gold.doc_id, "doc_id", f"file is named {stem!r} but annotates {gold.doc_id!r}")
-        )
-    out += check_ids(label, gold)
-    out += check_fragments(label, gold)
+    if stem != doc_id:
+        out.append(problem("NC508", label, doc_id, "doc_id", f"file is named {stem!r} but annotates {doc_id!r}"))
+    out += check_ids(label, data)
+    out += check_fragments(label, data)
     if reg.documents is None:
-        return out + check_references(label, gold, reg, None)
-    doc = reg.documents.get(gold.doc_id)
-    out += check_references(label, gold, reg, doc.entry.story_id if doc else None)
+        return out + check_references(label, data, reg, None)
+    doc = reg.documents.get(doc_id)
+    out += check_references(label, data, reg, doc.entry.story_id if doc else None)
     if doc is None:
-        out.append(
-            problem(
-                "NC507",
-                label,
-                gold.doc_id,
-                "doc_id",
-                f"document {gold.doc_id!r} is not in seeds/manifest.json",
-            )
-        )
+        out.append(problem("NC507", label, doc_id, "doc_id", f"document {doc_id!r} is not in seeds/manifest.json"))
         return out
-    if gold.text_sha256 != doc.text_sha256:
+    if sha != doc.text_sha256:
         # Offsets into another text would only produce noise: stop here.
         out.append(
             problem(
                 "NC501",
                 label,
-                gold.doc_id,
+                doc_id,
                 "text_sha256",
-                f"{gold.text_sha256[:12]}… is not the document's {doc.text_sha256[:12]}…: annotations of another text",
+                f"{sha[:12]}… is not the document's {doc.text_sha256[:12]}…: annotations of another text",
             )
         )
         return out
     valid: set[Where] = set()
-    for where, span in _spans(gold):
-        found = check_span(label, where, span, doc.text)
+    checked: list[tuple[Where, Rec]] = []  # the valid spans, in the order of _spans
+    text = doc.text
+    n = len(text)
+    for where, span in _spans(data):
+        # The common case in one expression; only a span that fails it gets the detailed rules.
+        s, e, value = span["start"], span["end"], span["text"]
+        if (
+            type(s) is int
+            and type(e) is int
+            and s < e <= n
+            and text[s:e] == value
+            and not (value[0].isspace() or value[-1].isspace())
+        ):
+            valid.add(where)
+            checked.append((where, span))
+            continue
+        found = check_span(label, where, span, text)
         out += found
         if not found or found[0].code == "NC204":
             valid.add(where)
-    out += check_layers(label, gold, valid)
+            checked.append((where, span))
+    out += check_layers(label, data, valid, checked)
     return out
 
 

@@ -9,7 +9,7 @@ from newsclaims.models import ClustersFile, EntitiesFile, GoldFile, Manifest, Re
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, Repository, display, find_root
 from newsclaims.rules import Registries, check_gold
-from newsclaims.shape import Unreadable, parse_model, read_bytes
+from newsclaims.shape import Unreadable, parse_model, parse_record, read_bytes
 
 
 def validate(*paths: str | Path, corpus: bool = True) -> list[Problem]:
@@ -65,7 +65,7 @@ def _check_gold_files(paths: Iterable[Path], reg: Registries | None) -> list[Pro
         except Unreadable as e:
             out.append(problem("NC100", label, "", "", str(e)))
             continue
-        gold, found = parse_model(label, data, GoldFile)
+        gold, found = parse_record(label, data, "gold")
         out += found
         if gold is not None and reg is not None:
             out += check_gold(label, gold, reg)
