@@ -41,3 +41,11 @@ def test_every_injected_error_is_found_exactly(tmp_path: Path, monkeypatch: obje
         (p.code, Path(p.path).relative_to(root).as_posix(), p.record, p.field) for p in validate(root, corpus=False)
     }
     assert found == {(i["code"], i["path"], i["record"], i["field"]) for i in injected}
+
+
+def test_parallel_validation_reports_the_same(tmp_path: Path) -> None:
+    synthesize(60, tmp_path / "repo", seed=7, errors=3)
+    serial = validate(tmp_path / "repo", corpus=False)
+    assert len(serial) == 15
+    assert validate(tmp_path / "repo", corpus=False, jobs=2) == serial
+    assert main(["validate", str(tmp_path / "repo"), "--jobs", "2"]) == 1

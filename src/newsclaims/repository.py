@@ -72,7 +72,7 @@ class Layout:
 
     def annotator_files(self) -> list[Path]:
         """Per-annotator files of every round: the gold schema too."""
-        return sorted(self.rounds.glob("*/annotators/*/*.json"))
+        return sorted(self.rounds.glob("*/annotators/*/*.json"), key=str)
 
 
 def find_root(start: Path) -> Path | None:
@@ -126,7 +126,7 @@ class Repository:
         if self.manifest is None:
             return
         seeds: dict[str, bytes | None] = {}
-        for path in sorted(lay.seeds.glob("*.txt")):
+        for path in sorted(lay.seeds.glob("*.txt"), key=lambda p: p.name):
             seeds[path.name] = self._read(path)
         found, self.documents = check_manifest(label, self.manifest, seeds, display(lay.seeds))
         self.problems += found

@@ -12,12 +12,13 @@ from newsclaims.rules import Registries, check_gold
 from newsclaims.shape import Unreadable, parse_model, parse_record, read_bytes
 
 
-def validate(*paths: str | Path, corpus: bool = True) -> list[Problem]:
+def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Problem]:
     """Every problem in the given files or repositories, sorted; no path means the current repository.
 
     A folder is checked as a whole repository (seeds, manifest, registries,
     gold files, round files and, when all of those are clean and ``corpus`` is
     true, the built ``corpus/``); a file is checked with its repository as context.
+    ``jobs`` > 1 checks the annotation files in that many processes (the result is the same).
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
     repos: dict[Path, Repository] = {}
@@ -44,7 +45,12 @@ def validate(*paths: str | Path, corpus: bool = True) -> list[Problem]:
                 continue
             repo = repo_at(root)
             inputs = set(repo.problems)
-            inputs.update(_check_gold_files(repo.layout.gold_files() + repo.layout.annotator_files(), repo.registries))
+            files = repo.layout.gold_files() + repo.layout.annotator_files()
+            inputs.update(
+                _check_in_parallel(files, repo.registries, jobs)
+                if jobs > 1
+                else _check_gold_files(files, repo.registries)
+            )
             found.update(inputs)
             if not inputs and corpus:
                 from newsclaims.corpusrules import check_corpus  # it builds, and the build validates
@@ -54,6 +60,30 @@ def validate(*paths: str | Path, corpus: bool = True) -> list[Problem]:
         root = find_root(target.parent)
         found.update(_check_file(target, repo_at(root) if root is not None else None))
     return sorted(found)
+
+
+# What the worker processes check against: set before the pool forks, inherited copy-on-write
+# (nothing large is pickled), and read-only in the workers.
+_SHARED: Registries | None = None
+
+
+def _check_chunk(paths: list[Path]) -> list[Problem]:
+    return _check_gold_files(paths, _SHARED)
+
+
+def _check_in_parallel(paths: list[Path], reg: Registries, jobs: int) -> list[Problem]:
+    """The per-file check is a pure function of (file, registries): spread it over processes."""
+    import multiprocessing
+
+    global _SHARED
+    _SHARED = reg
+    size = max(1, len(paths) // (jobs * 8))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    try:
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            return [p for found in pool.imap_unordered(_check_chunk, chunks) for p in found]
+    finally:
+        _SHARED = None
 
 
 def _check_gold_files(paths: Iterable[Path], reg: Registries | None) -> list[Problem]:
