@@ -10,7 +10,7 @@ from typing import TypeVar
 from newsclaims.documents import Document
 from newsclaims.models import SCHEMA_VERSION, ClaimCluster, ClustersFile, EntitiesFile, Entity, Manifest, Record
 from newsclaims.problems import Problem, problem
-from newsclaims.rules import Registries, check_manifest, check_registry_ids
+from newsclaims.rules import Registries, check_manifest, check_manifest_listing, check_registry_ids
 from newsclaims.shape import Unreadable, parse_model, read_bytes
 
 R = TypeVar("R", bound=Record)
@@ -98,9 +98,14 @@ class Repository:
     problems: list[Problem] = field(default_factory=list)
 
     @classmethod
-    def load(cls, root: Path) -> Repository:
+    def load(cls, root: Path, *, read_seeds: bool = True) -> Repository:
+        """Read the manifest and registries, and (``read_seeds``) every seed with its checks.
+
+        Without ``read_seeds`` only the listing is checked and ``documents`` stays None: the
+        streaming validator reads each seed with its own document.
+        """
         repo = cls(Layout(root))
-        repo._load_manifest()
+        repo._load_manifest(read_seeds)
         repo._load_registries()
         return repo
 
@@ -115,7 +120,7 @@ class Repository:
             self.problems.append(problem("NC100", display(path), "", "", str(e)))
             return None
 
-    def _load_manifest(self) -> None:
+    def _load_manifest(self, read_seeds: bool) -> None:
         lay = self.layout
         data = self._read(lay.manifest)
         if data is None:
@@ -125,9 +130,11 @@ class Repository:
         self.problems += found
         if self.manifest is None:
             return
-        seeds: dict[str, bytes | None] = {}
-        for path in sorted(lay.seeds.glob("*.txt"), key=lambda p: p.name):
-            seeds[path.name] = self._read(path)
+        paths = sorted(lay.seeds.glob("*.txt"), key=lambda p: p.name)
+        if not read_seeds:
+            self.problems += check_manifest_listing(label, self.manifest, {p.name for p in paths}, display(lay.seeds))
+            return
+        seeds = {path.name: self._read(path) for path in paths}
         found, self.documents = check_manifest(label, self.manifest, seeds, display(lay.seeds))
         self.problems += found
 

@@ -21,6 +21,7 @@ from newsclaims.models import (
     Entity,
     GoldFile,
     Manifest,
+    ManifestEntry,
 )
 from newsclaims.problems import Problem, problem
 from newsclaims.spans import Cover, Interval, crossing_pairs, overlapping_neighbours
@@ -376,16 +377,9 @@ def check_registry_ids(label: str, ids: list[str], field: str) -> list[Problem]:
     ]
 
 
-def check_manifest(
-    label: str, manifest: Manifest, seed_files: Mapping[str, bytes | None], seeds_label: str
-) -> tuple[list[Problem], dict[str, Document]]:
-    """NC502-NC506, NC509; returns the documents that could be read.
-
-    ``seed_files`` maps every ``*.txt`` name in seeds/ to its bytes (None when it
-    could not be read).
-    """
+def check_manifest_listing(label: str, manifest: Manifest, seed_names: set[str], seeds_label: str) -> list[Problem]:
+    """NC502, NC503, NC505: what the manifest lists against what seeds/ holds (no file is read)."""
     out = []
-    docs: dict[str, Document] = {}
     for field, values in (
         ("doc_id", [e.doc_id for e in manifest.documents]),
         ("file", [e.file for e in manifest.documents]),
@@ -393,35 +387,70 @@ def check_manifest(
         for value, n in sorted(Counter(values).items()):
             if n > 1:
                 out.append(problem("NC505", label, value, field, f"{field} {value!r} is listed {n} times"))
-    by_hash: dict[str, str] = {}
     listed = set()
     for e in manifest.documents:
         listed.add(e.file)
-        data = seed_files.get(e.file)
-        seed_label = f"{seeds_label}/{e.file}"
-        if data is None:
-            out.append(problem("NC503", label, e.doc_id, "file", f"seed file {seed_label} does not exist"))
-            continue
-        actual = sha256_hex(data)
-        if actual != e.sha256:
-            out.append(
-                problem(
-                    "NC504",
-                    label,
-                    e.doc_id,
-                    "sha256",
-                    f"{seed_label} has sha256 {actual[:12]}…, the manifest says {e.sha256[:12]}…",
-                )
-            )
-        if actual in by_hash:
-            out.append(problem("NC506", label, e.doc_id, "file", f"same bytes as document {by_hash[actual]!r}"))
-        by_hash.setdefault(actual, e.doc_id)
-        try:
-            text = decode_text(data)
-        except UnicodeDecodeError as err:
-            out.append(problem("NC509", seed_label, e.doc_id, "text", f"not UTF-8 at byte {err.start}"))
-            continue
-        docs.setdefault(e.doc_id, Document(e, text))
-    for name in sorted(set(seed_files) - listed):
+        if e.file not in seed_names:
+            out.append(problem("NC503", label, e.doc_id, "file", f"seed file {seeds_label}/{e.file} does not exist"))
+    for name in sorted(seed_names - listed):
         out.append(problem("NC502", f"{seeds_label}/{name}", "", "file", f"seed file {name} has no entry in {label}"))
-    return out, docs
+    return out
+
+
+def check_seed(
+    label: str, entry: ManifestEntry, data: bytes, seeds_label: str
+) -> tuple[list[Problem], Document | None, str]:
+    """NC504, NC509 for one seed file's bytes; returns its document (if readable) and sha256."""
+    out = []
+    seed_label = f"{seeds_label}/{entry.file}"
+    actual = sha256_hex(data)
+    if actual != entry.sha256:
+        out.append(
+            problem(
+                "NC504",
+                label,
+                entry.doc_id,
+                "sha256",
+                f"{seed_label} has sha256 {actual[:12]}…, the manifest says {entry.sha256[:12]}…",
+            )
+        )
+    try:
+        text = decode_text(data)
+    except UnicodeDecodeError as err:
+        out.append(problem("NC509", seed_label, entry.doc_id, "text", f"not UTF-8 at byte {err.start}"))
+        return out, None, actual
+    return out, Document(entry, text), actual
+
+
+def check_duplicate_bytes(label: str, hashes: list[tuple[str, str]]) -> list[Problem]:
+    """NC506 over (doc_id, sha256) in manifest order: a later page with the bytes of an earlier one."""
+    first: dict[str, str] = {}
+    out = []
+    for doc_id, digest in hashes:
+        if digest in first:
+            out.append(problem("NC506", label, doc_id, "file", f"same bytes as document {first[digest]!r}"))
+        first.setdefault(digest, doc_id)
+    return out
+
+
+def check_manifest(
+    label: str, manifest: Manifest, seed_files: Mapping[str, bytes | None], seeds_label: str
+) -> tuple[list[Problem], dict[str, Document]]:
+    """NC502-NC506, NC509 with every seed in memory; returns the documents that could be read.
+
+    ``seed_files`` maps every ``*.txt`` name in seeds/ to its bytes (None when it
+    could not be read: that is reported as NC100 where it was read).
+    """
+    out = check_manifest_listing(label, manifest, set(seed_files), seeds_label)
+    docs: dict[str, Document] = {}
+    hashes = []
+    for e in manifest.documents:
+        data = seed_files.get(e.file)
+        if data is None:
+            continue
+        found, doc, digest = check_seed(label, e, data, seeds_label)
+        out += found
+        hashes.append((e.doc_id, digest))
+        if doc is not None:
+            docs.setdefault(e.doc_id, doc)
+    return out + check_duplicate_bytes(label, hashes), docs

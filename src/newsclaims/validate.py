@@ -43,14 +43,9 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
                     )
                 )
                 continue
-            repo = repo_at(root)
-            inputs = set(repo.problems)
-            files = repo.layout.gold_files() + repo.layout.annotator_files()
-            inputs.update(
-                _check_in_parallel(files, repo.registries, jobs)
-                if jobs > 1
-                else _check_gold_files(files, repo.registries)
-            )
+            from newsclaims.stream import validate_repository
+
+            inputs = set(validate_repository(root, jobs))
             found.update(inputs)
             if not inputs and corpus:
                 from newsclaims.corpusrules import check_corpus  # it builds, and the build validates
@@ -62,31 +57,7 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
     return sorted(found)
 
 
-# What the worker processes check against: set before the pool forks, inherited copy-on-write
-# (nothing large is pickled), and read-only in the workers.
-_SHARED: Registries | None = None
-
-
-def _check_chunk(paths: list[Path]) -> list[Problem]:
-    return _check_gold_files(paths, _SHARED)
-
-
-def _check_in_parallel(paths: list[Path], reg: Registries, jobs: int) -> list[Problem]:
-    """The per-file check is a pure function of (file, registries): spread it over processes."""
-    import multiprocessing
-
-    global _SHARED
-    _SHARED = reg
-    size = max(1, len(paths) // (jobs * 8))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return [p for found in pool.imap_unordered(_check_chunk, chunks) for p in found]
-    finally:
-        _SHARED = None
-
-
-def _check_gold_files(paths: Iterable[Path], reg: Registries | None) -> list[Problem]:
+def check_gold_files(paths: Iterable[Path], reg: Registries | None) -> list[Problem]:
     out: list[Problem] = []
     for path in paths:
         label = display(path)
@@ -112,7 +83,7 @@ def _check_file(path: Path, repo: Repository | None) -> list[Problem]:
             # The repository already parsed and checked it; report only its own problems.
             label = display(path)
             return [p for p in repo.problems if p.path == label or p.path.startswith(display(lay.seeds))]
-        return _check_gold_files([path], repo.registries)
+        return check_gold_files([path], repo.registries)
     models: dict[str, type[Record]] = {
         "manifest.json": Manifest,
         "entities.json": EntitiesFile,
@@ -121,7 +92,7 @@ def _check_file(path: Path, repo: Repository | None) -> list[Problem]:
     model = models.get(path.name)
     if model is None:
         # Outside a repository there is no text to check offsets against: shape only.
-        return _check_gold_files([path], None)
+        return check_gold_files([path], None)
     label = display(path)
     try:
         data = read_bytes(path)

@@ -1,0 +1,144 @@
+"""Validating a repository one document at a time, in one process or many.
+
+The unit of work is a document: read its seed (checksum, UTF-8), then check every
+annotation file of it, then let both go. Memory stays at the registries plus one
+document, and units are independent, so they spread over processes; what needs
+all documents at once (the same bytes listed twice, NC506) is a merge afterwards.
+``check_unit`` is the pure per-document function to hand to any other executor.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsclaims.documents import Document, decode_text
+from newsclaims.models import ManifestEntry
+from newsclaims.problems import Problem, problem
+from newsclaims.repository import Layout, Repository, display
+from newsclaims.rules import Registries, check_duplicate_bytes, check_seed
+from newsclaims.shape import Unreadable, read_bytes
+
+
+@dataclass
+class SeedTexts(Mapping[str, Document]):
+    """doc_id -> Document, reading a seed only when asked and keeping just the latest."""
+
+    entries: dict[str, ManifestEntry]
+    seeds: Path
+    _last: Document | None = field(default=None, repr=False)
+
+    def keep(self, doc: Document) -> None:
+        self._last = doc
+
+    def __getitem__(self, doc_id: str) -> Document:
+        if self._last is not None and self._last.doc_id == doc_id:
+            return self._last
+        entry = self.entries[doc_id]
+        try:
+            doc = Document(entry, decode_text((self.seeds / entry.file).read_bytes()))
+        except (OSError, UnicodeDecodeError) as e:
+            raise KeyError(doc_id) from e  # its seed's own problem is reported by its unit
+        self._last = doc
+        return doc
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+@dataclass(frozen=True)
+class Unit:
+    entry: ManifestEntry | None  # None: annotation files whose name is no document of the manifest
+    files: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Context:
+    registries: Registries
+    manifest_label: str
+    seeds_label: str
+    seeds: Path
+
+
+def check_unit(unit: Unit, ctx: Context) -> tuple[list[Problem], tuple[str, str] | None]:
+    """Every problem of one document (its seed and its annotation files); and its (doc_id, sha256)."""
+    from newsclaims.validate import check_gold_files
+
+    out: list[Problem] = []
+    digest = None
+    if unit.entry is not None:
+        path = ctx.seeds / unit.entry.file
+        try:
+            found, doc, sha = check_seed(ctx.manifest_label, unit.entry, read_bytes(path), ctx.seeds_label)
+        except Unreadable as e:
+            # A missing seed is NC503 of the manifest listing already; anything else is NC100 here.
+            found, doc, sha = (
+                ([] if not path.exists() else [problem("NC100", display(path), "", "", str(e))]),
+                None,
+                None,
+            )
+        out += found
+        if doc is not None and isinstance(ctx.registries.documents, SeedTexts):
+            ctx.registries.documents.keep(doc)
+        if sha is not None:
+            digest = (unit.entry.doc_id, sha)
+    out += check_gold_files(unit.files, ctx.registries)
+    return out, digest
+
+
+_CONTEXT: Context | None = None  # set before the pool forks: inherited, never pickled
+
+
+def _run_chunk(units: list[Unit]) -> list[tuple[list[Problem], tuple[str, str] | None]]:
+    assert _CONTEXT is not None
+    return [check_unit(u, _CONTEXT) for u in units]
+
+
+def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
+    """NC1xx-NC5xx over a whole repository, document by document."""
+    global _CONTEXT
+    lay = Layout(root)
+    repo = Repository.load(root, read_seeds=False)
+    out = list(repo.problems)
+    files = lay.gold_files() + lay.annotator_files()
+    if repo.manifest is None:  # no documents to check offsets against: shape and references only
+        from newsclaims.validate import check_gold_files
+
+        return out + check_gold_files(files, repo.registries)
+    entries: dict[str, ManifestEntry] = {}
+    for e in repo.manifest.documents:
+        entries.setdefault(e.doc_id, e)  # a doc_id listed twice (NC505): the first entry holds
+    by_doc: dict[str | None, list[Path]] = {}
+    for path in files:
+        by_doc.setdefault(path.stem if path.stem in entries else None, []).append(path)
+    units = [
+        Unit(e, tuple(by_doc.get(e.doc_id, ())) if entries[e.doc_id] is e else ()) for e in repo.manifest.documents
+    ]
+    if None in by_doc:
+        units.append(Unit(None, tuple(by_doc[None])))
+    documents = SeedTexts(entries, lay.seeds)
+    ctx = Context(
+        Registries(repo.entities, repo.clusters, documents), display(lay.manifest), display(lay.seeds), lay.seeds
+    )
+    if jobs > 1 and len(units) > 1:
+        size = max(1, len(units) // (jobs * 8))
+        chunks = [units[i : i + size] for i in range(0, len(units), size)]
+        _CONTEXT = ctx
+        try:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                results = [r for chunk in pool.imap(_run_chunk, chunks) for r in chunk]
+        finally:
+            _CONTEXT = None
+    else:
+        results = [check_unit(u, ctx) for u in units]
+    hashes = []
+    for found, digest in results:
+        out += found
+        if digest is not None:
+            hashes.append(digest)
+    return out + check_duplicate_bytes(display(lay.manifest), hashes)
