@@ -10,9 +10,10 @@ all documents at once (the same bytes listed twice, NC506) is a merge afterwards
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newsclaims.documents import Document, decode_text
 from newsclaims.models import ManifestEntry
@@ -142,3 +143,28 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
         if digest is not None:
             hashes.append(digest)
     return out + check_duplicate_bytes(display(lay.manifest), hashes)
+
+
+def record_checker(root: Path) -> Callable[[Mapping[str, Any]], list[Problem]]:
+    """A pure per-record check for other executors (``datasets.map``, Spark, Ray).
+
+    A record is ``{"path": <label>, "gold": <the annotation file's JSON>, "text": <its document's
+    text>}``; the returned function needs nothing else (the manifest and registries are read here,
+    once, and travel with it).
+    """
+    from newsclaims.shape import parse_record
+    from newsclaims.rules import check_gold
+
+    repo = Repository.load(root, read_seeds=False)
+    entries = {e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])}
+
+    def check(record: Mapping[str, Any]) -> list[Problem]:
+        label, raw, text = record["path"], record["gold"], record["text"]
+        gold, found = parse_record(label, raw.encode() if isinstance(raw, str) else raw, "gold")
+        if gold is None:
+            return found
+        entry = entries.get(gold["doc_id"])
+        documents = {entry.doc_id: Document(entry, text)} if entry is not None else {}
+        return found + check_gold(label, gold, Registries(repo.entities, repo.clusters, documents))
+
+    return check
