@@ -152,8 +152,8 @@ def record_checker(root: Path) -> Callable[[Mapping[str, Any]], list[Problem]]:
     text>}``; the returned function needs nothing else (the manifest and registries are read here,
     once, and travel with it).
     """
-    from newsclaims.shape import parse_record
     from newsclaims.rules import check_gold
+    from newsclaims.shape import parse_record
 
     repo = Repository.load(root, read_seeds=False)
     entries = {e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])}
