@@ -245,3 +245,26 @@ def test_random_exports_never_crash_and_lose_nothing(
     for path, data in before.items():  # an export that does not mention a file leaves it alone
         if str(path.relative_to(rnd.folder)) not in report.written:
             assert path.read_bytes() == data
+
+
+def test_entities_round_keeps_source_links_and_notes(repo: Path) -> None:
+    # Dropping a mention renumbers the others: attributions must follow their mentions, not old ids.
+    doc = DOCS[0]
+    rnd = create_round(repo, "r6", "entities", [doc], ["ann1"], "gold", TODAY)
+    set_users(rnd)
+    tasks = json.loads((rnd.folder / "tasks.json").read_text())
+    result = tasks[0]["predictions"][0]["result"][2:]  # the first mention (region + entity id) left out
+    export = [{"id": 1, "data": tasks[0]["data"], "annotations": [{"id": 2, "completed_by": 1, "result": result}]}]
+    import_export(repo, "r6", json.dumps(export).encode())
+    before = GoldFile.model_validate_json((repo / f"annotations/gold/{doc}.json").read_bytes())
+    adjudicate(repo, "r6", "majority")
+    after = GoldFile.model_validate_json((repo / f"annotations/gold/{doc}.json").read_bytes())
+    assert len(after.mentions) == len(before.mentions) - 1
+    old = {m.mention_id: m for m in before.mentions}
+    new = {m.mention_id: m for m in after.mentions}
+    for a_old, a_new in zip(before.attributions, after.attributions, strict=True):
+        if a_old.source and a_old.source.mention_id and a_old.source.mention_id != before.mentions[0].mention_id:
+            assert a_new.source is not None and a_new.source.mention_id is not None
+            assert new[a_new.source.mention_id].text == old[a_old.source.mention_id].text
+    assert [m.note for m in after.mentions] == [m.note for m in before.mentions[1:]]
+    assert validate(repo, corpus=False) == []

@@ -292,7 +292,8 @@ def compute_agreement(root: Path, name: str) -> dict[str, Any]:
     rnd = Round(root, name)
     # A round of every layer at once ("all", as the first double annotation was) is compared
     # on every layer; it can be measured but not adjudicated pass by pass.
-    kind = rnd.manifest()["pass"] if rnd.manifest().get("pass") == "all" else rnd.kind
+    declared = rnd.manifest().get("pass")
+    kind = declared if declared == "all" else rnd.kind
     layers = tuple(dict.fromkeys(x for k in PASSES for x in PASS_LAYERS[k])) if kind == "all" else PASS_LAYERS[kind]
     repo = Repository.load(root)
     documents = repo.documents or {}
@@ -491,7 +492,7 @@ def adjudicate(
             )
         )
         merged = _replace_layer(kind, base, chosen)
-        merged = link_source_mentions(merged) if kind == "claims" else merged
+        merged = link_source_mentions(merged) if kind in ("claims", "entities") else merged
         annotators = list(dict.fromkeys([*base.provenance.annotators, *sorted(by_who)]))
         rounds = list(dict.fromkeys([*base.provenance.rounds, name]))
         merged = merged.model_copy(
@@ -519,31 +520,43 @@ def adjudicate(
     return result
 
 
+def _span_key(r: Any) -> tuple[Any, ...]:
+    """What makes two noise spans or two mentions the same record (ids aside)."""
+    return (r.start, r.end, getattr(r, "label", None) or getattr(r, "category", None))
+
+
+def _renumber(chosen: list[Any], kind: type, id_field: str, prefix: str, old: list[Any]) -> list[Any]:
+    """The chosen records of one type in text order with fresh ids, keeping the note of an unchanged record."""
+    notes = {_span_key(r): r.note for r in old}
+    records: list[Any] = sorted(
+        (r for r in chosen if isinstance(r, kind)), key=lambda r: (r.start, -r.end, str(_span_key(r)[2]))
+    )
+    return [
+        r.model_copy(update={id_field: f"{prefix}{i:03d}", "note": notes.get(_span_key(r)) or r.note})
+        for i, r in enumerate(records, 1)
+    ]
+
+
 def _replace_layer(kind: Pass, base: GoldFile, chosen: list[Any]) -> GoldFile:
     """Put the chosen records in place of the pass's layer, renumbered in text order; keep notes and clusters."""
     from newsclaims.models import Attribution, Claim, Mention, NoiseSpan
 
     if kind == "noise":
-        noise = sorted((r for r in chosen if isinstance(r, NoiseSpan)), key=lambda n: (n.start, n.end))
-        old = {(n.start, n.end): n for n in base.noise}
-        return base.model_copy(
-            update={
-                "noise": [
-                    n.model_copy(
-                        update={
-                            "noise_id": f"n{i:03d}",
-                            "note": old[(n.start, n.end)].note if (n.start, n.end) in old else n.note,
-                        }
-                    )
-                    for i, n in enumerate(noise, 1)
-                ]
-            }
-        )
+        noise = _renumber(chosen, NoiseSpan, "noise_id", "n", base.noise)
+        return base.model_copy(update={"noise": noise})
     if kind == "entities":
-        mentions = sorted((r for r in chosen if isinstance(r, Mention)), key=lambda m: (m.start, -m.end, m.label.value))
-        return base.model_copy(
-            update={"mentions": [m.model_copy(update={"mention_id": f"m{i:03d}"}) for i, m in enumerate(mentions, 1)]}
-        )
+        mentions = _renumber(chosen, Mention, "mention_id", "m", base.mentions)
+        # Sources link mentions by id, and the ids just changed: follow each linked mention to its
+        # new id, or drop the link if adjudication dropped the mention (relinked by the caller).
+        new_id = {_span_key(m): m.mention_id for m in mentions}
+        moved = {m.mention_id: new_id.get(_span_key(m)) for m in base.mentions}
+        attributions = [
+            a.model_copy(update={"source": a.source.model_copy(update={"mention_id": moved.get(a.source.mention_id)})})
+            if a.source is not None and a.source.mention_id is not None
+            else a
+            for a in base.attributions
+        ]
+        return base.model_copy(update={"mentions": mentions, "attributions": attributions})
     claims = sorted(
         (r for r in chosen if isinstance(r, Claim)), key=lambda c: (c.fragments[0].start, c.fragments[-1].end)
     )
