@@ -92,6 +92,16 @@ def check_unit(unit: Unit, ctx: Context) -> tuple[list[Problem], tuple[str, str]
     return out, digest
 
 
+def lazy_registries(repo: Repository) -> Registries:
+    """The registries of a repository loaded without its seeds; documents are read when asked."""
+    if repo.manifest is None:
+        return repo.registries  # documents None: checks that need the text are skipped
+    entries: dict[str, ManifestEntry] = {}
+    for e in repo.manifest.documents:
+        entries.setdefault(e.doc_id, e)  # a doc_id listed twice (NC505): the first entry holds
+    return Registries(repo.entities, repo.clusters, SeedTexts(entries, repo.layout.seeds))
+
+
 _CONTEXT: Context | None = None  # set before the pool forks: inherited, never pickled
 
 
@@ -111,9 +121,8 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
         from newsclaims.validate import check_gold_files
 
         return out + check_gold_files(files, repo.registries)
-    entries: dict[str, ManifestEntry] = {}
-    for e in repo.manifest.documents:
-        entries.setdefault(e.doc_id, e)  # a doc_id listed twice (NC505): the first entry holds
+    registries = lazy_registries(repo)
+    entries = registries.documents.entries if isinstance(registries.documents, SeedTexts) else {}
     by_doc: dict[str | None, list[Path]] = {}
     for path in files:
         by_doc.setdefault(path.stem if path.stem in entries else None, []).append(path)
@@ -122,10 +131,7 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
     ]
     if None in by_doc:
         units.append(Unit(None, tuple(by_doc[None])))
-    documents = SeedTexts(entries, lay.seeds)
-    ctx = Context(
-        Registries(repo.entities, repo.clusters, documents), display(lay.manifest), display(lay.seeds), lay.seeds
-    )
+    ctx = Context(registries, display(lay.manifest), display(lay.seeds), lay.seeds)
     if jobs > 1 and len(units) > 1:
         size = max(1, len(units) // (jobs * 8))
         chunks = [units[i : i + size] for i in range(0, len(units), size)]

@@ -21,13 +21,13 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
     ``jobs`` > 1 checks the annotation files in that many processes (the result is the same).
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
-    repos: dict[Path, Repository] = {}
+    repos: dict[tuple[Path, bool], Repository] = {}
     found: set[Problem] = set()
 
-    def repo_at(root: Path) -> Repository:
-        if root not in repos:
-            repos[root] = Repository.load(root)
-        return repos[root]
+    def repo_at(root: Path, read_seeds: bool) -> Repository:
+        if (root, read_seeds) not in repos:
+            repos[(root, read_seeds)] = Repository.load(root, read_seeds=read_seeds)
+        return repos[(root, read_seeds)]
 
     for target in targets:
         if target.is_dir():
@@ -53,7 +53,16 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
                 found.update(check_corpus(root))
             continue
         root = find_root(target.parent)
-        found.update(_check_file(target, repo_at(root) if root is not None else None))
+        if root is None:
+            found.update(_check_outside(target))
+        elif _is_repository_file(target, Layout(root)):
+            # The manifest and registries are checked by loading them (the manifest with every seed).
+            label, seeds = display(target), display(Layout(root).seeds)
+            found.update(p for p in repo_at(root, True).problems if p.path == label or p.path.startswith(seeds))
+        else:
+            from newsclaims.stream import lazy_registries
+
+            found.update(check_gold_files([target], lazy_registries(repo_at(root, False))))
     return sorted(found)
 
 
@@ -73,25 +82,19 @@ def check_gold_files(paths: Iterable[Path], reg: Registries | None) -> list[Prob
     return out
 
 
-def _check_file(path: Path, repo: Repository | None) -> list[Problem]:
-    """One file, by what its name says it is; its repository (if any) gives the context."""
-    if repo is not None:
-        lay = repo.layout
-        resolved = path.resolve()
-        own = {lay.manifest.resolve(), lay.entities.resolve(), lay.clusters.resolve()}
-        if resolved in own:
-            # The repository already parsed and checked it; report only its own problems.
-            label = display(path)
-            return [p for p in repo.problems if p.path == label or p.path.startswith(display(lay.seeds))]
-        return check_gold_files([path], repo.registries)
+def _is_repository_file(path: Path, lay: Layout) -> bool:
+    return path.resolve() in {lay.manifest.resolve(), lay.entities.resolve(), lay.clusters.resolve()}
+
+
+def _check_outside(path: Path) -> list[Problem]:
+    """A file outside any repository, by what its name says it is: its shape only."""
     models: dict[str, type[Record]] = {
         "manifest.json": Manifest,
         "entities.json": EntitiesFile,
         "clusters.json": ClustersFile,
     }
     model = models.get(path.name)
-    if model is None:
-        # Outside a repository there is no text to check offsets against: shape only.
+    if model is None:  # no text to check offsets against
         return check_gold_files([path], None)
     label = display(path)
     try:
@@ -108,7 +111,9 @@ def load_gold(path: str | Path) -> GoldFile:
     gold, found = parse_model(display(p), data, GoldFile)
     root = find_root(p.parent)
     if gold is not None and root is not None:
-        found += check_gold(display(p), gold, Repository.load(root).registries)
+        from newsclaims.stream import lazy_registries
+
+        found += check_gold(display(p), gold, lazy_registries(Repository.load(root, read_seeds=False)))
     if gold is None or found:
         raise ValueError("".join(f"\n  {f}" for f in found) or f"{p}: not a valid gold file")
     return gold
