@@ -7,15 +7,14 @@ import json
 from typing import Any
 
 import jsonschema
-import jsonschema_rs
 import pytest
 from conftest import REPO_ROOT, baseline_gold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsclaims import schemagen
-from newsclaims.models import FILE_MODELS, GoldFile
-from newsclaims.shape import parse_model
+from newsclaims.models import END_GUARD, FILE_MODELS, GoldFile
+from newsclaims.shape import fast_validator, parse_model
 from newsclaims.vocab import ALL_VOCABS, EntityLabel
 
 
@@ -51,7 +50,7 @@ VALIDATOR = jsonschema.Draft202012Validator(
 )
 
 
-RUST = jsonschema_rs.Draft202012Validator(schemagen.json_schema("gold"))
+RUST = fast_validator("gold")  # the very validator of the fast path (Rust regex engine)
 
 
 def agree(doc: Any) -> tuple[bool, bool]:
@@ -74,6 +73,9 @@ INVALID_EDITS = {
     "extra field": lambda g: g.update(extra=1),
     "path id": lambda g: g.update(doc_id="../x"),
     "id with newline": lambda g: g["mentions"][0].update(mention_id="m1\n"),
+    "doc id with newline": lambda g: g.update(doc_id=g["doc_id"] + "\n"),
+    "sha with newline": lambda g: g.update(text_sha256="0" * 64 + "\n"),
+    "cluster id with newline": lambda g: g["claims"][0].update(cluster_id="k1\n"),
     "upper-case id": lambda g: g["mentions"][0].update(mention_id="M1"),
     "empty fragments": lambda g: g["claims"][0].update(fragments=[]),
     "empty text": lambda g: g["noise"][0].update(text=""),
@@ -83,6 +85,19 @@ INVALID_EDITS = {
     "null layer": lambda g: g.update(mentions=None),
     "not an object": lambda g: g["noise"].append("n3"),
 }
+
+
+def test_every_pattern_ends_with_the_guard_the_rust_engine_drops() -> None:
+    def patterns(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            return [v for k, v in node.items() if k == "pattern" and isinstance(v, str)] + [
+                p for v in node.values() for p in patterns(v)
+            ]
+        return [p for v in node for p in patterns(v)] if isinstance(node, list) else []
+
+    for kind in FILE_MODELS:
+        found = patterns(schemagen.json_schema(kind))
+        assert found and all(p.startswith("^") and p.endswith("$" + END_GUARD) for p in found), kind
 
 
 def test_valid_example_passes_both() -> None:

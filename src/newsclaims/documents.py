@@ -8,7 +8,8 @@ text, end-exclusive. Every span in every file points into exactly this string.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from newsclaims.models import ManifestEntry
 
@@ -33,11 +34,13 @@ class Document:
 
     entry: ManifestEntry
     text: str
+    # The hash of ``text``'s UTF-8 when already known (a seed without CR: its file's hash).
+    known_sha256: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def doc_id(self) -> str:
         return self.entry.doc_id
 
-    @property
+    @cached_property
     def text_sha256(self) -> str:
-        return text_sha256(self.text)
+        return self.known_sha256 or text_sha256(self.text)

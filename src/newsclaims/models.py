@@ -15,6 +15,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
+END_GUARD = "(?!\\n)"
+
 
 def whole(body: str) -> str:
     """A pattern matching the whole string, with the same meaning in every regex dialect.
@@ -23,7 +25,7 @@ def whole(body: str) -> str:
     ``re`` (used by the ``jsonschema`` package, and by pydantic here) also lets
     ``$`` match before a final newline. The look-ahead closes that gap.
     """
-    return f"^{body}$(?!\\n)"
+    return f"^{body}${END_GUARD}"
 
 
 # Anything that may end up in a file path (doc ids, round and annotator names)

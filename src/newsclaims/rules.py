@@ -9,10 +9,14 @@ dataset).
 
 from __future__ import annotations
 
+import os
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
+from functools import cached_property
+from itertools import chain, repeat
+from operator import itemgetter, lt
 from typing import Any
 
 from newsclaims.documents import Document, decode_text, sha256_hex
@@ -43,10 +47,27 @@ class Registries:
     clusters: Mapping[str, ClaimCluster] | None
     documents: Mapping[str, Document] | None
 
+    # Plain lookups for the per-document hot path, built once per registry.
+    @cached_property
+    def entity_labels(self) -> dict[str, str]:
+        return {k: e.label.value for k, e in (self.entities or {}).items()}
+
+    @cached_property
+    def cluster_stories(self) -> dict[str, str]:
+        return {k: c.story_id for k, c in (self.clusters or {}).items()}
+
 
 # A record as parsed from JSON (or dumped from a model): the rules read plain dicts, so
 # that the hot path never builds pydantic objects for a file that is valid.
 Rec = Mapping[str, Any]
+
+
+_ENTITY_ID, _LABEL = itemgetter("entity_id"), itemgetter("label")
+_START, _END = itemgetter("start"), itemgetter("end")
+_BOUNDS = itemgetter("start", "end", "text")
+# ``\s`` in a str pattern is exactly ``str.isspace`` (both are Py_UNICODE_ISSPACE; tested).
+_SPACE = re.compile(r"\s")
+_FIRST, _LAST = itemgetter(0), itemgetter(-1)
 
 
 def _at(span: Rec | Interval[str]) -> str:
@@ -100,7 +121,7 @@ def check_fragments(label: str, gold: Rec) -> list[Problem]:
     out = []
     for c in gold["claims"]:
         fragments = c["fragments"]
-        for i in range(1, len(fragments)):
+        for i in range(1, len(fragments)):  # most claims are one piece: no iteration
             prev, cur = fragments[i - 1], fragments[i]
             if cur["start"] < prev["end"]:
                 out.append(
@@ -125,6 +146,9 @@ ID_FIELDS = (
 
 def check_ids(label: str, gold: Rec) -> list[Problem]:
     """NC301: one id namespace per document, across layers."""
+    ids = [record[field] for layer, field in ID_FIELDS for record in gold[layer]]
+    if len(set(ids)) == len(ids):
+        return []
     seen: set[str] = set()
     out = []
     for layer, field in ID_FIELDS:
@@ -143,7 +167,10 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
     out = []
     # An unreadable registry (None) resolves nothing: its own problems are reported instead.
     entities = reg.entities or {}
-    for m in gold["mentions"] if reg.entities is not None else ():
+    mentions_ok = reg.entities is None or list(map(reg.entity_labels.get, map(_ENTITY_ID, gold["mentions"]))) == list(
+        map(_LABEL, gold["mentions"])
+    )
+    for m in () if mentions_ok else gold["mentions"]:
         entity = entities.get(m["entity_id"])
         if entity is None:
             out.append(
@@ -161,7 +188,12 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
                     f"label {m['label']} differs from entity {m['entity_id']!r}'s label {entity.label.value}",
                 )
             )
-    for c in gold["claims"]:
+    stories = reg.cluster_stories
+    cited = {c.get("cluster_id") for c in gold["claims"]} - {None}
+    clusters_ok = reg.clusters is None or {stories.get(k) for k in cited} <= (
+        {story_id} if story_id is not None else set(stories.values())
+    )
+    for c in () if clusters_ok else gold["claims"]:
         cluster_id = c.get("cluster_id")
         if cluster_id is None or reg.clusters is None:
             continue
@@ -213,7 +245,8 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
         parent = a.get("parent_id")
         if parent is not None and parent not in attributions:
             out.append(problem("NC310", label, aid, "parent_id", f"attribution {parent!r} is not in this document"))
-    out += _parent_cycles(label, attributions)
+    if any(a.get("parent_id") is not None for a in gold["attributions"]):
+        out += _parent_cycles(label, attributions)
     return out
 
 
@@ -245,46 +278,70 @@ def _parent_cycles(label: str, attributions: Mapping[str, Rec]) -> list[Problem]
     return out
 
 
-def check_layers(label: str, gold: Rec, valid: set[Where], checked: list[tuple[Where, Rec]]) -> list[Problem]:
-    """NC401-NC406 over the spans that passed NC201-NC203 (``valid``, and as a list ``checked``)."""
+def _in_order(bounds: list[tuple[int, int]]) -> bool:
+    """Whether sorted (start, end) pairs are pairwise disjoint: s0 <= e0 <= s1 <= e1 … (C-level)."""
+    flat = list(chain.from_iterable(bounds))
+    return flat == sorted(flat)
+
+
+def _sound(spans: list[Rec], text: str) -> bool:
+    """NC201-NC204 for every span at once, in C-level passes: True when none of them can fail."""
+    if not spans:
+        return True
+    starts, ends, values = zip(*map(_BOUNDS, spans), strict=True)
+    return (
+        set(map(type, starts + ends)) == {int}
+        and min(starts) >= 0
+        and all(map(lt, starts, ends))
+        and max(ends) <= len(text)
+        and list(map(text.__getitem__, map(slice, starts, ends))) == list(values)
+        and _SPACE.search("".join(map(_FIRST, values)) + "".join(map(_LAST, values))) is None
+    )
+
+
+def non_noise_spans(gold: Rec) -> list[Rec]:
+    return [
+        *gold["mentions"],
+        *[f for c in gold["claims"] for f in c["fragments"]],
+        *[p for a in gold["attributions"] for p in (a.get("source"), a.get("cue")) if p is not None],
+    ]
+
+
+def check_layers(label: str, gold: Rec, valid: set[Where] | None = None) -> list[Problem]:
+    """NC401-NC406 over the spans that passed NC201-NC203 (``valid``; None when all of them did).
+
+    Each rule first asks, in a few C-level passes over the whole document, whether it
+    can fail at all; only then does it sweep for the precise records.
+    """
     out = []
-    noise = [Interval(n["start"], n["end"], n["noise_id"]) for n in gold["noise"] if (n["noise_id"], "span") in valid]
-    for earlier, later in overlapping_neighbours(noise):
-        out.append(
-            problem(
-                "NC401",
-                label,
-                later.key,
-                "span",
-                f"noise {_at(later)} overlaps noise {earlier.key!r} at {_at(earlier)}",
-            )
-        )
-    cover = Cover(noise)
-    # Which characters are noise, as bytes: a span's overlap test is then one C-level find.
-    mask = bytearray(max((iv.end for iv in noise), default=0))
-    for iv in noise:
-        mask[iv.start : iv.end] = b"\x01" * (iv.end - iv.start)
-    noise_ids = {n["noise_id"] for n in gold["noise"]}
-    for (rid, field), span in checked if noise else ():
-        if rid in noise_ids or mask.find(1, span["start"], span["end"]) < 0:
-            continue
-        hit = cover.first_overlap(span["start"], span["end"])
-        if hit is not None:
+    noise_recs = [n for n in gold["noise"] if valid is None or (n["noise_id"], "span") in valid]
+    noise = [Interval(n["start"], n["end"], n["noise_id"]) for n in noise_recs]
+    if not _in_order(sorted((iv.start, iv.end) for iv in noise)):
+        for earlier, later in overlapping_neighbours(noise):
             out.append(
                 problem(
-                    "NC402",
+                    "NC401",
                     label,
-                    rid,
-                    field,
-                    f"{_at(span)} {span['text'][:40]!r} overlaps noise {hit.key!r} at {_at(hit)}",
+                    later.key,
+                    "span",
+                    f"noise {_at(later)} overlaps noise {earlier.key!r} at {_at(earlier)}",
                 )
             )
+    if noise:
+        # Which characters are noise, as bytes: a span's overlap test is then one C-level find.
+        mask = bytearray(max(iv.end for iv in noise))
+        for iv in noise:
+            mask[iv.start : iv.end] = b"\x01" * (iv.end - iv.start)
+        others = non_noise_spans(gold)
+        # Invalid spans may have offsets of any type: they go straight to the filtered sweep.
+        if valid is not None or max(map(mask.find, repeat(1), map(_START, others), map(_END, others)), default=-1) >= 0:
+            out += _noise_overlaps(label, gold, valid, mask, Cover(noise))
     fragments = {c["claim_id"]: c["fragments"] for c in gold["claims"]}
     for a in gold["attributions"]:
-        content = fragments.get(a["claim_id"], [])
+        content = fragments.get(a["claim_id"], ())
         for field, code in (("cue", "NC403"), ("source", "NC404")):
             part = a.get(field)
-            if part is None or (a["attribution_id"], field) not in valid:
+            if part is None or (valid is not None and (a["attribution_id"], field) not in valid):
                 continue
             for f in content:
                 if part["start"] < f["end"] and f["start"] < part["end"]:
@@ -298,9 +355,10 @@ def check_layers(label: str, gold: Rec, valid: set[Where], checked: list[tuple[W
                         )
                     )
                     break
-    mentions = [
-        Interval(m["start"], m["end"], m["mention_id"]) for m in gold["mentions"] if (m["mention_id"], "span") in valid
-    ]
+    mention_recs = [m for m in gold["mentions"] if valid is None or (m["mention_id"], "span") in valid]
+    if _in_order(sorted(zip(map(_START, mention_recs), map(_END, mention_recs), strict=True))):
+        return out  # no two mentions overlap: nothing nests, so nothing can cross
+    mentions = [Interval(m["start"], m["end"], m["mention_id"]) for m in mention_recs]
     for outer, inner in crossing_pairs(mentions):
         if (outer.start, outer.end) == (inner.start, inner.end):
             out.append(problem("NC406", label, inner.key, "span", f"same span {_at(inner)} as mention {outer.key!r}"))
@@ -313,23 +371,58 @@ def check_layers(label: str, gold: Rec, valid: set[Where], checked: list[tuple[W
     return out
 
 
+def _noise_overlaps(
+    label: str, gold: Rec, valid: set[Where] | None, mask: bytearray, cover: Cover[str]
+) -> list[Problem]:
+    """NC402: each valid span outside the noise layer that touches a noise span."""
+    out = []
+    noise_ids = {n["noise_id"] for n in gold["noise"]}
+    for (rid, field), span in _spans(gold):
+        if rid in noise_ids or (valid is not None and (rid, field) not in valid):
+            continue
+        if mask.find(1, span["start"], span["end"]) < 0:
+            continue
+        hit = cover.first_overlap(span["start"], span["end"])
+        if hit is not None:
+            out.append(
+                problem(
+                    "NC402",
+                    label,
+                    rid,
+                    field,
+                    f"{_at(span)} {span['text'][:40]!r} overlaps noise {hit.key!r} at {_at(hit)}",
+                )
+            )
+    return out
+
+
 def check_gold(label: str, gold: GoldFile | Rec, reg: Registries) -> list[Problem]:
     """Every rule that applies to one annotation file (a parsed JSON object or a ``GoldFile``)."""
     data: Rec = gold.model_dump(mode="json") if isinstance(gold, GoldFile) else gold
+    out, doc = check_records(label, data, reg)
+    return out if doc is None else out + check_spans(label, data, doc.text)
+
+
+def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem], Document | None]:
+    """The rules of one annotation file that are not about spans (NC205, NC3xx, NC501, NC507, NC508).
+
+    Returns the document whose text the spans must then be checked against; None when
+    there is no such text (unknown document, or annotations of another text).
+    """
     doc_id, sha = data["doc_id"], data["text_sha256"]
     out = []
-    stem = PurePath(label).stem
+    stem = os.path.splitext(os.path.basename(label))[0]
     if stem != doc_id:
         out.append(problem("NC508", label, doc_id, "doc_id", f"file is named {stem!r} but annotates {doc_id!r}"))
     out += check_ids(label, data)
     out += check_fragments(label, data)
     if reg.documents is None:
-        return out + check_references(label, data, reg, None)
+        return out + check_references(label, data, reg, None), None
     doc = reg.documents.get(doc_id)
     out += check_references(label, data, reg, doc.entry.story_id if doc else None)
     if doc is None:
         out.append(problem("NC507", label, doc_id, "doc_id", f"document {doc_id!r} is not in seeds/manifest.json"))
-        return out
+        return out, None
     if sha != doc.text_sha256:
         # Offsets into another text would only produce noise: stop here.
         out.append(
@@ -341,31 +434,22 @@ def check_gold(label: str, gold: GoldFile | Rec, reg: Registries) -> list[Proble
                 f"{sha[:12]}… is not the document's {doc.text_sha256[:12]}…: annotations of another text",
             )
         )
-        return out
+        return out, None
+    return out, doc
+
+
+def check_spans(label: str, data: Rec, text: str) -> list[Problem]:
+    """NC201-NC204 for every span of one annotation file, then NC401-NC406 over the sound ones."""
+    if _sound([*data["noise"], *non_noise_spans(data)], text):
+        return check_layers(label, data)
+    out = []
     valid: set[Where] = set()
-    checked: list[tuple[Where, Rec]] = []  # the valid spans, in the order of _spans
-    text = doc.text
-    n = len(text)
     for where, span in _spans(data):
-        # The common case in one expression; only a span that fails it gets the detailed rules.
-        s, e, value = span["start"], span["end"], span["text"]
-        if (
-            type(s) is int
-            and type(e) is int
-            and s < e <= n
-            and text[s:e] == value
-            and not (value[0].isspace() or value[-1].isspace())
-        ):
-            valid.add(where)
-            checked.append((where, span))
-            continue
         found = check_span(label, where, span, text)
         out += found
         if not found or found[0].code == "NC204":
             valid.add(where)
-            checked.append((where, span))
-    out += check_layers(label, data, valid, checked)
-    return out
+    return out + check_layers(label, data, valid)
 
 
 def check_registry_ids(label: str, ids: list[str], field: str) -> list[Problem]:
@@ -419,7 +503,8 @@ def check_seed(
     except UnicodeDecodeError as err:
         out.append(problem("NC509", seed_label, entry.doc_id, "text", f"not UTF-8 at byte {err.start}"))
         return out, None, actual
-    return out, Document(entry, text), actual
+    # Without a CR the text is the file's bytes decoded unchanged, so it has the file's hash.
+    return out, Document(entry, text, actual if b"\r" not in data else None), actual
 
 
 def check_duplicate_bytes(label: str, hashes: list[tuple[str, str]]) -> list[Problem]:

@@ -9,8 +9,10 @@ all documents at once (the same bytes listed twice, NC506) is a merge afterwards
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
-from collections.abc import Callable, Iterator, Mapping
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,9 @@ from newsclaims.documents import Document, decode_text
 from newsclaims.models import ManifestEntry
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, Repository, display
-from newsclaims.rules import Registries, check_duplicate_bytes, check_seed
-from newsclaims.shape import Unreadable, read_bytes
+from newsclaims.rules import Rec, Registries, check_duplicate_bytes, check_records, check_seed, check_spans
+from newsclaims.screen import clean
+from newsclaims.shape import Unreadable, parse_record, read_bytes
 
 
 @dataclass
@@ -55,7 +58,7 @@ class SeedTexts(Mapping[str, Document]):
 @dataclass(frozen=True)
 class Unit:
     entry: ManifestEntry | None  # None: annotation files whose name is no document of the manifest
-    files: tuple[Path, ...]
+    files: tuple[tuple[str, str], ...]  # (path to read, label in problems)
 
 
 @dataclass(frozen=True)
@@ -63,33 +66,65 @@ class Context:
     registries: Registries
     manifest_label: str
     seeds_label: str
-    seeds: Path
+    seeds: str
 
 
 def check_unit(unit: Unit, ctx: Context) -> tuple[list[Problem], tuple[str, str] | None]:
     """Every problem of one document (its seed and its annotation files); and its (doc_id, sha256)."""
-    from newsclaims.validate import check_gold_files
+    return check_units([unit], ctx)[0]
 
-    out: list[Problem] = []
-    digest = None
-    if unit.entry is not None:
-        path = ctx.seeds / unit.entry.file
-        try:
-            found, doc, sha = check_seed(ctx.manifest_label, unit.entry, read_bytes(path), ctx.seeds_label)
-        except Unreadable as e:
-            # A missing seed is NC503 of the manifest listing already; anything else is NC100 here.
-            found, doc, sha = (
-                ([] if not path.exists() else [problem("NC100", display(path), "", "", str(e))]),
-                None,
-                None,
-            )
-        out += found
-        if doc is not None and isinstance(ctx.registries.documents, SeedTexts):
-            ctx.registries.documents.keep(doc)
-        if sha is not None:
-            digest = (unit.entry.doc_id, sha)
-    out += check_gold_files(unit.files, ctx.registries)
-    return out, digest
+
+def check_units(units: Sequence[Unit], ctx: Context) -> list[tuple[list[Problem], tuple[str, str] | None]]:
+    """``check_unit`` over a batch: the span rules of all its documents are screened at once.
+
+    Each file's records are checked as it is read; its spans wait for the batch's
+    screen (``screen.clean``), and only a file the screen flags gets the span-by-span
+    ``check_spans``. Memory holds the batch, never the corpus.
+    """
+    results: list[tuple[list[Problem], tuple[str, str] | None]] = []
+    waiting: list[tuple[str, Rec, str, list[Problem]]] = []  # label, record, text, where its problems go
+    documents = ctx.registries.documents
+    for unit in units:
+        out: list[Problem] = []
+        digest = None
+        if unit.entry is not None:
+            seed = os.path.join(ctx.seeds, unit.entry.file)
+            try:
+                found, doc, sha = check_seed(ctx.manifest_label, unit.entry, read_bytes(seed), ctx.seeds_label)
+            except Unreadable as e:
+                # A missing seed is NC503 of the manifest listing already; anything else is NC100 here.
+                label = f"{ctx.seeds_label}/{unit.entry.file}"
+                found, doc, sha = (
+                    ([] if not os.path.exists(seed) else [problem("NC100", label, "", "", str(e))]),
+                    None,
+                    None,
+                )
+            out += found
+            if doc is not None and isinstance(documents, SeedTexts):
+                documents.keep(doc)
+            if sha is not None:
+                digest = (unit.entry.doc_id, sha)
+        for path, label in unit.files:
+            try:
+                data = read_bytes(path)
+            except Unreadable as e:
+                out.append(problem("NC100", label, "", "", str(e)))
+                continue
+            gold, found = parse_record(label, data, "gold")
+            out += found
+            if gold is None:
+                continue
+            found, text_of = check_records(label, gold, ctx.registries)
+            out += found
+            if text_of is not None:
+                waiting.append((label, gold, text_of.text, out))
+        results.append((out, digest))
+    if waiting:
+        screened = clean([(record, text) for _, record, text, _ in waiting])
+        for (label, record, text, out), ok in zip(waiting, screened, strict=True):
+            if not ok:
+                out += check_spans(label, record, text)
+    return results
 
 
 def lazy_registries(repo: Repository) -> Registries:
@@ -102,17 +137,36 @@ def lazy_registries(repo: Repository) -> Registries:
     return Registries(repo.entities, repo.clusters, SeedTexts(entries, repo.layout.seeds))
 
 
-_CONTEXT: Context | None = None  # set before the pool forks: inherited, never pickled
+BATCH = 64  # documents screened together: enough to amortise numpy's calls, small enough for the cache
+# Set before the pool forks, so that workers inherit them instead of unpickling them.
+_CONTEXT: Context | None = None
+_UNITS: list[Unit] = []
 
 
-def _run_chunk(units: list[Unit]) -> list[tuple[list[Problem], tuple[str, str] | None]]:
+def _run_chunk(bounds: tuple[int, int]) -> list[tuple[list[Problem], tuple[str, str] | None]]:
     assert _CONTEXT is not None
-    return [check_unit(u, _CONTEXT) for u in units]
+    return _in_batches(_UNITS[bounds[0] : bounds[1]], _CONTEXT)
+
+
+def _in_batches(units: list[Unit], ctx: Context) -> list[tuple[list[Problem], tuple[str, str] | None]]:
+    return [r for i in range(0, len(units), BATCH) for r in check_units(units[i : i + BATCH], ctx)]
+
+
+def _labelled(paths: list[Path]) -> list[tuple[str, str]]:
+    """(path, label) per file, with ``display`` worked out once per folder rather than per file."""
+    folders: dict[Path, str] = {}
+    out = []
+    for p in paths:
+        folder = folders.get(p.parent)
+        if folder is None:
+            folder = folders[p.parent] = display(p.parent)
+        out.append((str(p), p.name if folder == "." else f"{folder}/{p.name}"))
+    return out
 
 
 def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
     """NC1xx-NC5xx over a whole repository, document by document."""
-    global _CONTEXT
+    global _CONTEXT, _UNITS
     lay = Layout(root)
     repo = Repository.load(root, read_seeds=False)
     out = list(repo.problems)
@@ -123,26 +177,31 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
         return out + check_gold_files(files, repo.registries)
     registries = lazy_registries(repo)
     entries = registries.documents.entries if isinstance(registries.documents, SeedTexts) else {}
-    by_doc: dict[str | None, list[Path]] = {}
-    for path in files:
-        by_doc.setdefault(path.stem if path.stem in entries else None, []).append(path)
+    by_doc: dict[str | None, list[tuple[str, str]]] = {}
+    for path, labelled in zip(files, _labelled(files), strict=True):
+        by_doc.setdefault(path.stem if path.stem in entries else None, []).append(labelled)
     units = [
         Unit(e, tuple(by_doc.get(e.doc_id, ())) if entries[e.doc_id] is e else ()) for e in repo.manifest.documents
     ]
     if None in by_doc:
         units.append(Unit(None, tuple(by_doc[None])))
-    ctx = Context(registries, display(lay.manifest), display(lay.seeds), lay.seeds)
-    if jobs > 1 and len(units) > 1:
-        size = max(1, len(units) // (jobs * 8))
-        chunks = [units[i : i + size] for i in range(0, len(units), size)]
-        _CONTEXT = ctx
-        try:
+    ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds))
+    # Parsed records hold no cycles: the cyclic collector would only rescan the registries.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        if jobs > 1 and len(units) > 1:
+            size = max(1, len(units) // (jobs * 8))
+            _CONTEXT, _UNITS = ctx, units
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
-                results = [r for chunk in pool.imap(_run_chunk, chunks) for r in chunk]
-        finally:
-            _CONTEXT = None
-    else:
-        results = [check_unit(u, ctx) for u in units]
+                bounds = [(i, i + size) for i in range(0, len(units), size)]
+                results = [r for chunk in pool.imap(_run_chunk, bounds) for r in chunk]
+        else:
+            results = _in_batches(units, ctx)
+    finally:
+        _CONTEXT, _UNITS = None, []
+        if collecting:
+            gc.enable()
     hashes = []
     for found, digest in results:
         out += found
@@ -159,7 +218,6 @@ def record_checker(root: Path) -> Callable[[Mapping[str, Any]], list[Problem]]:
     once, and travel with it).
     """
     from newsclaims.rules import check_gold
-    from newsclaims.shape import parse_record
 
     repo = Repository.load(root, read_seeds=False)
     entries = {e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])}

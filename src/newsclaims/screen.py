@@ -1,0 +1,126 @@
+"""A vectorised screen over a batch of documents: which of them might break a span rule.
+
+``check_spans`` explains a document's span problems precisely, but walks it span by
+span in Python, and over a corpus of mostly clean pages that walk would be most of the
+validation time. The screen only answers "can any of NC201-NC204, NC401-NC406 fail
+here?" for a whole batch at once, in a few numpy passes over all its spans. It is
+conservative: a document it passes has no span problem (tested against
+``check_spans`` on random edits); one it flags goes to ``check_spans`` for the
+messages. Nested mentions, and a source or cue inside any claim of its document, are
+flagged too: they are legal, but telling them from NC403-NC406 is ``check_spans``'s job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from operator import itemgetter
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from newsclaims.rules import Rec, non_noise_spans
+
+_START, _END, _TEXT = itemgetter("start"), itemgetter("end"), itemgetter("text")
+_FRAGMENTS = itemgetter("fragments")
+Ints = npt.NDArray[np.int64]
+Flags = npt.NDArray[np.bool_]
+
+
+@cache
+def _whitespace() -> npt.NDArray[np.uint32]:
+    """Every code point ``str.isspace`` calls whitespace (what NC204 means by it).
+
+    None lies above U+3000 (IDEOGRAPHIC SPACE); a test checks that over all of Unicode.
+    """
+    return np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+
+def _code_points(parts: list[str]) -> npt.NDArray[np.uint32]:
+    return np.frombuffer("".join(parts).encode("utf-32-le"), dtype=np.uint32)
+
+
+def _flag_neighbours(doc: Ints, start: Ints, end: Ints, flagged: Flags) -> None:
+    """Flag each document where two of the given spans overlap (sorted, neighbours suffice)."""
+    if len(start) < 2:
+        return
+    order = np.lexsort((end, start, doc))
+    d, s, e = doc[order], start[order], end[order]
+    hit = (d[1:] == d[:-1]) & (s[1:] < e[:-1])
+    flagged[d[1:][hit]] = True
+
+
+def _flag_touching(
+    doc: Ints, at: Ints, size: Ints, cover: npt.NDArray[np.bool_], query: npt.NDArray[np.bool_], flagged: Flags
+) -> None:
+    """Flag each document where a ``query`` span shares a character with a ``cover`` span.
+
+    Offsets are into the batch's texts joined, so spans of different documents never meet.
+    A query span touches a cover span iff, among the cover spans starting before it ends,
+    the furthest-reaching one ends after it starts: a prefix of the covers sorted by start.
+    """
+    if not cover.any() or not query.any():
+        return
+    order = np.argsort(at[cover], kind="stable")
+    cover_start = at[cover][order]
+    reach = np.maximum.accumulate((at[cover] + size[cover])[order])
+    q_start, q_end = at[query], at[query] + size[query]
+    last = np.searchsorted(cover_start, q_end, side="left") - 1
+    touched = (last >= 0) & (reach[np.maximum(last, 0)] > q_start)
+    flagged[doc[query][touched]] = True
+
+
+def clean(batch: Sequence[tuple[Rec, str]]) -> list[bool]:
+    """For each (annotation record, its document's text): True when no span rule can fail."""
+    n_docs = len(batch)
+    flagged = np.zeros(n_docs, dtype=bool)
+    texts: list[str] = []
+    spans: list[Any] = []
+    counts: list[int] = []  # per document: noise, mentions, fragments, sources and cues
+    for gold, text in batch:
+        texts.append(text)
+        noise, others = gold["noise"], non_noise_spans(gold)
+        spans += noise
+        spans += others
+        fragments = sum(map(len, map(_FRAGMENTS, gold["claims"])))
+        mentions = len(gold["mentions"])
+        counts += (len(noise), mentions, fragments, len(others) - mentions - fragments)
+    if not spans:
+        return [True] * n_docs
+    starts, ends, values = list(map(_START, spans)), list(map(_END, spans)), list(map(_TEXT, spans))
+    if set(map(type, starts)) | set(map(type, ends)) != {int}:
+        return [False] * n_docs  # integral floats (legal JSON integers): leave them to check_spans
+    start = np.fromiter(starts, dtype=np.int64, count=len(spans))
+    end = np.fromiter(ends, dtype=np.int64, count=len(spans))
+    kind = np.repeat(np.tile(np.arange(4), n_docs), counts)
+    doc = np.repeat(np.arange(n_docs), np.array(counts, dtype=np.int64).reshape(-1, 4).sum(axis=1))
+    length = np.fromiter(map(len, texts), dtype=np.int64, count=n_docs)
+    size = end - start
+    # NC201, NC202, and a text whose length is not that of its offsets (NC203).
+    bad = (start < 0) | (size <= 0) | (end > length[doc])
+    bad |= np.fromiter(map(len, values), dtype=np.int64, count=len(values)) != size
+    # NC203 character by character, and NC204 at both ends, for the spans whose lengths agree.
+    good = ~bad
+    at = start + (np.cumsum(length) - length)[doc]  # offsets into the batch's texts joined
+    take = np.where(good, size, 0)
+    text_cp = _code_points(texts)
+    # The values of the kept spans joined are their slices of the texts joined, in order: so
+    # value character k sits at text position k + (span's start - characters kept before it).
+    value_cp = _code_points(values if good.all() else [v for v, g in zip(values, good.tolist(), strict=True) if g])
+    shift = np.repeat(at - (np.cumsum(take) - take), take)
+    differs = np.flatnonzero(text_cp[np.arange(len(value_cp)) + shift] != value_cp)
+    if len(differs):
+        bad[np.repeat(np.arange(len(spans)), take)[differs]] = True
+    kept = np.flatnonzero(good)
+    space = _whitespace()
+    bad[kept[np.isin(text_cp[at[kept]], space) | np.isin(text_cp[at[kept] + size[kept] - 1], space)]] = True
+    flagged[doc[bad]] = True
+    # Layers, over the sound spans only (a flagged document is re-checked whole anyway).
+    good = ~bad
+    noise, mention = good & (kind == 0), good & (kind == 1)
+    _flag_neighbours(doc[noise], start[noise], end[noise], flagged)  # NC401
+    _flag_neighbours(doc[mention], start[mention], end[mention], flagged)  # NC405, NC406 and nesting
+    _flag_touching(doc, at, size, noise, good & (kind != 0), flagged)  # NC402
+    _flag_touching(doc, at, size, good & (kind == 2), good & (kind == 3), flagged)  # NC403, NC404
+    return [not f for f in flagged.tolist()]
