@@ -20,7 +20,7 @@ from newsclaims.build import Release, build, load_sources
 from newsclaims.croissant import croissant_metadata
 from newsclaims.features import CONFIGS
 from newsclaims.jsonio import dumps
-from newsclaims.tables import Sources
+from newsclaims.tables import Sources, Summary
 
 # Deprecations inside rdflib and mlcroissant's own pandas calls: not about this file.
 pytestmark = [
@@ -71,7 +71,7 @@ def sources() -> Sources:
 def built(tmp_path_factory: pytest.TempPathFactory, sources: Sources) -> tuple[Path, Release]:
     out = tmp_path_factory.mktemp("built") / "corpus"
     release = build(REPO_ROOT, out)
-    text = dumps(croissant_metadata(release, sources))
+    text = dumps(croissant_metadata(release, Summary.of(sources)))
     path = out / "croissant.json"
     if path.exists():  # written by the build itself
         assert path.read_text(encoding="utf-8") == text
@@ -169,7 +169,7 @@ def test_records_match_the_parquet_files(built: tuple[Path, Release], dataset: m
 def test_output_is_deterministic_and_relative(built: tuple[Path, Release], sources: Sources) -> None:
     out, release = built
     text = (out / "croissant.json").read_text(encoding="utf-8")
-    assert dumps(croissant_metadata(release, sources)) == text
+    assert dumps(croissant_metadata(release, Summary.of(sources))) == text
     assert str(out) not in text and str(REPO_ROOT) not in text
     assert "http" not in json.dumps(json.loads(text)["distribution"])
 
@@ -184,7 +184,7 @@ def test_several_splits_read_from_one_record_set(built: tuple[Path, Release], so
     files = {**release.files, "data/claims/train.parquet": release.files["data/claims/test.parquet"]}
     n = release.counts["claims"]["test"]
     release = replace(release, files=files, counts={**release.counts, "claims": {"test": n, "train": n}})
-    (out / "croissant.json").write_text(dumps(croissant_metadata(release, sources)), encoding="utf-8")
+    (out / "croissant.json").write_text(dumps(croissant_metadata(release, Summary.of(sources))), encoding="utf-8")
     dataset = mlc.Dataset(jsonld=out / "croissant.json")
     assert set(dataset.metadata.ctx.issues.warnings) <= ALLOWED_WARNINGS
     rows = records(dataset, "claims")

@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from conftest import REPO_ROOT
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from newsclaims.documents import decode_text
@@ -24,6 +24,30 @@ PAGES: list[tuple[dict[str, Any], str]] = [
 ]
 
 
+def plain(gold: dict[str, Any]) -> dict[str, Any]:
+    """The page without what the screen flags although legal: nested mentions, sources or cues inside claims."""
+    out = copy.deepcopy(gold)
+    kept: list[dict[str, Any]] = []
+    for m in sorted(out["mentions"], key=lambda m: (m["start"], -m["end"])):
+        if not kept or m["start"] >= kept[-1]["end"]:
+            kept.append(m)
+    out["mentions"] = kept
+    fragments = [f for c in out["claims"] for f in c["fragments"]]
+    out["attributions"] = [
+        a
+        for a in out["attributions"]
+        if not any(
+            p is not None and p["start"] < f["end"] and f["start"] < p["end"]
+            for p in (a.get("source"), a.get("cue"))
+            for f in fragments
+        )
+    ]
+    return out
+
+
+PAGES += [(plain(gold), text) for gold, text in PAGES]
+
+
 def test_whitespace_is_str_isspace_over_all_of_unicode() -> None:
     everything = "".join(map(chr, range(0x110000)))
     spaces = {ord(c) for c in everything if c.isspace()}
@@ -33,10 +57,8 @@ def test_whitespace_is_str_isspace_over_all_of_unicode() -> None:
 
 def test_the_seed_pages_are_clean_for_check_spans_and_the_screen_lets_plain_ones_through() -> None:
     assert all(check_spans("x", gold, text) == [] for gold, text in PAGES)
-    # Flagging is allowed for nested mentions; a page without nesting must pass.
-    plain = copy.deepcopy(PAGES[0][0])
-    plain["mentions"], plain["attributions"] = [], []
-    assert clean([(plain, PAGES[0][1])]) == [True]
+    # Flagging is allowed for nested mentions and attributions inside claims; without them, pages pass.
+    assert clean(PAGES[len(GOLD) :]) == [True] * len(GOLD)
 
 
 def spans_of(gold: Rec) -> list[dict[str, Any]]:
@@ -52,6 +74,8 @@ def edit(gold: dict[str, Any], text: str, data: st.DataObject) -> None:
     kind = data.draw(st.sampled_from(EDITS))
     if target is None:
         return
+    if kind != "float":  # edits compute with the offsets: keep them ints unless that is the edit
+        target.update(start=int(target["start"]), end=int(target["end"]))
     if kind == "shift":  # keep the text in step, so only the layers can break
         delta = data.draw(st.integers(-40, 40))
         s, e = max(0, target["start"] + delta), min(len(text), target["end"] + delta)
@@ -89,6 +113,7 @@ def test_a_document_the_screen_passes_has_no_span_problem(data: st.DataObject) -
         batch.append((gold, text))
     verdicts = clean(batch)
     assert verdicts == [clean([one])[0] for one in batch]  # documents do not meet in a batch
+    event(f"passed {sum(verdicts)} of {len(verdicts)}")
     for (gold, text), passed in zip(batch, verdicts, strict=True):
         if passed:
             assert check_spans("x", gold, text) == [], json.dumps(gold)[:200]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
 
 from newsclaims import validate
 from newsclaims.build import build
@@ -49,3 +52,26 @@ def test_parallel_validation_reports_the_same(tmp_path: Path) -> None:
     assert len(serial) == 15
     assert validate(tmp_path / "repo", corpus=False, jobs=2) == serial
     assert main(["validate", str(tmp_path / "repo"), "--jobs", "2"]) == 1
+
+
+def test_streaming_build_is_the_same_bytes_however_the_work_is_split(tmp_path: Path, monkeypatch: Any) -> None:
+    import newsclaims.build as b
+
+    synthesize(40, tmp_path / "repo", seed=5)
+    whole = build(tmp_path / "repo", tmp_path / "whole")
+    # Small row groups and chunks that do not divide them: groups must cut across chunks.
+    monkeypatch.setattr(b, "ROW_GROUP_ROWS", {"documents": 7, "tokens": 500})
+    monkeypatch.setattr(b, "DEFAULT_ROW_GROUP_ROWS", 100)
+    monkeypatch.setattr(b, "CHUNK", 3)
+    serial = build(tmp_path / "repo", tmp_path / "serial")
+    parallel = build(tmp_path / "repo", tmp_path / "parallel", jobs=2)
+    assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+    assert serial.files == parallel.files and serial.counts == whole.counts
+    for rel in whole.files:
+        grouped = pq.ParquetFile(tmp_path / "serial" / rel)
+        config = rel.split("/")[1]
+        size = b.ROW_GROUP_ROWS.get(config, b.DEFAULT_ROW_GROUP_ROWS)
+        rows = [grouped.metadata.row_group(i).num_rows for i in range(grouped.num_row_groups)]
+        assert all(n == size for n in rows[:-1]) and 0 < rows[-1] <= size, (rel, rows)
+        assert pq.read_table(tmp_path / "whole" / rel).to_pylist() == grouped.read().to_pylist(), rel
+    assert pq.ParquetFile(tmp_path / "serial" / "data/documents/test.parquet").num_row_groups == 6  # 40 = 5 x 7 + 5

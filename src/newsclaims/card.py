@@ -17,7 +17,7 @@ from newsclaims.models import SCHEMA_VERSION
 
 if TYPE_CHECKING:
     from newsclaims.build import Release
-    from newsclaims.tables import Sources
+    from newsclaims.tables import Summary
 
 
 def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -68,24 +68,20 @@ def _counts_table(release: Release) -> str:
     return "\n".join(lines)
 
 
-def _example(sources: Sources) -> str:
-    from newsclaims.tables import claim_row
-
-    for doc_id in sorted(sources.gold):
-        gold = sources.gold[doc_id]
-        if gold.claims:
-            return json.dumps({"doc_id": doc_id, **claim_row(gold.claims[0])}, indent=2, ensure_ascii=False)
-    return "(no claims annotated yet)"
+def _example(summary: Summary) -> str:
+    if summary.example is None:
+        return "(no claims annotated yet)"
+    return json.dumps(summary.example, indent=2, ensure_ascii=False)
 
 
-def dataset_card(release: Release, sources: Sources, sizes: dict[str, dict[str, int]]) -> str:
+def dataset_card(release: Release, summary: Summary, sizes: dict[str, dict[str, int]]) -> str:
     meta = yaml.safe_dump(card_metadata(release, sizes), sort_keys=False, allow_unicode=True, width=100)
     configs = "\n".join(
         f"- `{c}`: {d}" + ("" if release.counts[c] else " *(no rows yet: not in this release)*")
         for c, d in CONFIG_DESCRIPTIONS.items()
     )
-    outlets = sorted({d.entry.outlet or "unknown (aggregator)" for d in sources.documents.values()})
-    annotated = len(sources.gold)
+    outlets = sorted(summary.outlets)
+    annotated = summary.annotated
     return f"""---
 {meta}---
 
@@ -99,7 +95,7 @@ documents, **claims** (in one or more fragments) clustered across outlets, **att
 captions, related links, comment boxes and footers).
 
 - Version **{release.version}**, schema {SCHEMA_VERSION}, content fingerprint `{release.fingerprint}`.
-- {len(sources.documents)} pages ({annotated} with gold annotations) from: {", ".join(outlets)}.
+- {summary.documents} pages ({annotated} with gold annotations) from: {", ".join(outlets)}.
 - Language: English.
 
 ## Uses
@@ -129,7 +125,7 @@ Labels are `ClassLabel`s; their names and definitions are in `schema/SCHEMA.md` 
 repository. An example row of `claims`:
 
 ```json
-{_example(sources)}
+{_example(summary)}
 ```
 
 ### Splits

@@ -90,7 +90,7 @@ def cmd_seeds_add(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     root = _root(args.root)
     try:
-        release = build(root, Path(args.out) if args.out else None)
+        release = build(root, Path(args.out) if args.out else None, jobs=args.jobs)
     except BuildError as e:
         sys.stdout.write(format_text(e.problems))
         print(f"newsclaims build: {e}", file=sys.stderr)
@@ -184,6 +184,7 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build corpus/ (parquet per config, card, checksums) from a valid repository")
     b.add_argument("--root", help="repository folder (default: the one here)")
     b.add_argument("--out", help="corpus folder (default: corpus/ of the repository)")
+    b.add_argument("--jobs", type=int, default=1, help="processes for validation and rows (same bytes; default 1)")
     b.set_defaults(func=cmd_build)
 
     rounds = sub.add_parser("round", help="annotation rounds with Label Studio").add_subparsers(

@@ -21,7 +21,7 @@ from newsclaims.tables import FRAGMENT_JOINER
 
 if TYPE_CHECKING:
     from newsclaims.build import Release
-    from newsclaims.tables import Sources
+    from newsclaims.tables import Summary
 
 CROISSANT = "http://mlcommons.org/croissant/1.1"
 CROISSANT_RAI = "http://mlcommons.org/croissant/RAI/1.0"
@@ -198,16 +198,15 @@ def _citation(release: Release) -> str:
     )
 
 
-def _rai(release: Release, sources: Sources) -> dict[str, Any]:
+def _rai(release: Release, summary: Summary) -> dict[str, Any]:
     """The Croissant RAI 1.0 properties that apply to this corpus (numbers from the data)."""
-    documents = sources.documents.values()
-    outlets = sorted({d.entry.outlet or "unknown (aggregator)" for d in documents})
-    stories = sorted({d.entry.story_id for d in documents})
-    annotators = sorted({a for g in sources.gold.values() for a in g.provenance.annotators})
-    rounds = sorted({r for g in sources.gold.values() for r in g.provenance.rounds})
-    methods = sorted({g.provenance.method for g in sources.gold.values()})
+    outlets = sorted(summary.outlets)
+    stories = sorted(summary.stories)
+    annotators = sorted(summary.annotators)
+    rounds = sorted(summary.rounds)
+    methods = sorted(summary.methods)
     rows = {config: sum(splits.values()) for config, splits in release.counts.items()}
-    n_docs, n_gold = len(sources.documents), len(sources.gold)
+    n_docs, n_gold = summary.documents, summary.annotated
     story_word = "story" if len(stories) == 1 else "stories"
     who = [f"annotators: {', '.join(annotators)}"] if annotators else []
     who += [f"rounds merged: {', '.join(rounds)}"] if rounds else []
@@ -293,8 +292,8 @@ def _rai(release: Release, sources: Sources) -> dict[str, Any]:
     }
 
 
-def croissant_metadata(release: Release, sources: Sources) -> dict[str, Any]:
-    """The Croissant JSON-LD of the corpus built as ``release`` from ``sources``."""
+def croissant_metadata(release: Release, summary: Summary) -> dict[str, Any]:
+    """The Croissant JSON-LD of the corpus built as ``release`` from the documents ``summary`` describes."""
     by_config: dict[str, list[str]] = {}
     for path in sorted(release.files):
         parts = path.split("/")
@@ -351,7 +350,7 @@ def croissant_metadata(release: Release, sources: Sources) -> dict[str, Any]:
         "citeAs": _citation(release),
         "inLanguage": ["en"],
         "keywords": ["claim-detection", "attribution", "quotation", "boilerplate-removal", "cross-document"],
-        **_rai(release, sources),
+        **_rai(release, summary),
         "distribution": distribution,
         "recordSet": record_sets,
     }

@@ -89,12 +89,17 @@ def clean(batch: Sequence[tuple[Rec, str]]) -> list[bool]:
     if not spans:
         return [True] * n_docs
     starts, ends, values = list(map(_START, spans)), list(map(_END, spans)), list(map(_TEXT, spans))
-    if set(map(type, starts)) | set(map(type, ends)) != {int}:
-        return [False] * n_docs  # integral floats (legal JSON integers): leave them to check_spans
-    start = np.fromiter(starts, dtype=np.int64, count=len(spans))
-    end = np.fromiter(ends, dtype=np.int64, count=len(spans))
     kind = np.repeat(np.tile(np.arange(4), n_docs), counts)
     doc = np.repeat(np.arange(n_docs), np.array(counts, dtype=np.int64).reshape(-1, 4).sum(axis=1))
+    if set(map(type, starts)) | set(map(type, ends)) != {int}:
+        # Integral floats are legal JSON integers: their documents go to check_spans, the rest
+        # of the batch is screened with 0 in their place.
+        odd = [i for i, (s, e) in enumerate(zip(starts, ends, strict=True)) if type(s) is not int or type(e) is not int]
+        flagged[doc[odd]] = True
+        starts = [s if type(s) is int else 0 for s in starts]
+        ends = [e if type(e) is int else 0 for e in ends]
+    start = np.fromiter(starts, dtype=np.int64, count=len(spans))
+    end = np.fromiter(ends, dtype=np.int64, count=len(spans))
     length = np.fromiter(map(len, texts), dtype=np.int64, count=n_docs)
     size = end - start
     # NC201, NC202, and a text whose length is not that of its offsets (NC203).

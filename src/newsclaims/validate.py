@@ -18,7 +18,8 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
     A folder is checked as a whole repository (seeds, manifest, registries,
     gold files, round files and, when all of those are clean and ``corpus`` is
     true, the built ``corpus/``); a file is checked with its repository as context.
-    ``jobs`` > 1 checks the annotation files in that many processes (the result is the same).
+    ``jobs`` > 1 checks the documents (and rebuilds the corpus for NC601) in that many processes;
+    the result is the same.
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
     repos: dict[tuple[Path, bool], Repository] = {}
@@ -50,7 +51,7 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
             if not inputs and corpus:
                 from newsclaims.corpusrules import check_corpus  # it builds, and the build validates
 
-                found.update(check_corpus(root))
+                found.update(check_corpus(root, jobs))
             continue
         root = find_root(target.parent)
         if root is None:
