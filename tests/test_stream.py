@@ -7,7 +7,7 @@ from pathlib import Path
 from datasets import Dataset
 
 from newsclaims import validate
-from newsclaims.stream import SeedTexts, record_checker
+from newsclaims.stream import SeedTexts, batch_checker, record_checker
 from newsclaims.synth import synthesize
 
 
@@ -24,13 +24,27 @@ def test_datasets_map_finds_what_validate_finds(tmp_path: Path) -> None:
                 "text": (root / "seeds" / f"{gold.stem}.txt").read_text(encoding="utf-8"),
             }
         )
+    from_validate = sorted(f"{p.code} {p.record} {p.field}" for p in validate(root, corpus=False))
+    assert len(from_validate) == 10
     check = record_checker(root)
     ds = Dataset.from_list(rows).map(
         lambda row: {"problems": [f"{p.code} {p.record} {p.field}" for p in check(row)]}, num_proc=2
     )
-    from_map = sorted(p for problems in ds["problems"] for p in problems)
-    from_validate = sorted(f"{p.code} {p.record} {p.field}" for p in validate(root, corpus=False))
-    assert from_map == from_validate and len(from_map) == 10
+    assert sorted(p for problems in ds["problems"] for p in problems) == from_validate
+    # Batched, as the README shows: the span rules of each batch are screened together.
+    check_batch = batch_checker(root)
+    ds = Dataset.from_list(rows).map(
+        lambda batch: {
+            "problems": [[f"{p.code} {p.record} {p.field} {p.message}" for p in found] for found in check_batch(batch)]
+        },
+        batched=True,
+        batch_size=16,
+        num_proc=2,
+    )
+    # Messages too: exactly as precise as validate's.
+    assert sorted(p for found in ds["problems"] for p in found) == sorted(
+        f"{p.code} {p.record} {p.field} {p.message}" for p in validate(root, corpus=False)
+    )
 
 
 def test_seed_texts_reads_lazily_and_keeps_one(tmp_path: Path) -> None:

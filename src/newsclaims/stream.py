@@ -110,21 +110,36 @@ def check_units(units: Sequence[Unit], ctx: Context) -> list[tuple[list[Problem]
             except Unreadable as e:
                 out.append(problem("NC100", label, "", "", str(e)))
                 continue
-            gold, found = parse_record(label, data, "gold")
-            out += found
-            if gold is None:
-                continue
-            found, text_of = check_records(label, gold, ctx.registries)
-            out += found
-            if text_of is not None:
-                waiting.append((label, gold, text_of.text, out))
+            _check_file(label, data, ctx.registries, out, waiting)
         results.append((out, digest))
-    if waiting:
-        screened = clean([(record, text) for _, record, text, _ in waiting])
-        for (label, record, text, out), ok in zip(waiting, screened, strict=True):
-            if not ok:
-                out += check_spans(label, record, text)
+    _screen(waiting)
     return results
+
+
+# An annotation file whose spans wait for the batch's screen: label, record, text, where its problems go.
+Waiting = tuple[str, Rec, str, list[Problem]]
+
+
+def _check_file(label: str, data: bytes, reg: Registries, out: list[Problem], waiting: list[Waiting]) -> None:
+    """Shape and record rules of one annotation file into ``out``; its spans join ``waiting``."""
+    gold, found = parse_record(label, data, "gold")
+    out += found
+    if gold is None:
+        return
+    found, doc = check_records(label, gold, reg)
+    out += found
+    if doc is not None:
+        waiting.append((label, gold, doc.text, out))
+
+
+def _screen(waiting: list[Waiting]) -> None:
+    """The span rules of every waiting file: one screen, then ``check_spans`` where it flags."""
+    if not waiting:
+        return
+    screened = clean([(record, text) for _, record, text, _ in waiting])
+    for (label, record, text, out), ok in zip(waiting, screened, strict=True):
+        if not ok:
+            out += check_spans(label, record, text)
 
 
 def lazy_registries(repo: Repository) -> Registries:
@@ -191,7 +206,7 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
     gc.disable()
     try:
         if jobs > 1 and len(units) > 1:
-            size = max(1, len(units) // (jobs * 8))
+            size = max(1, len(units) // (jobs * 32))
             _CONTEXT, _UNITS = ctx, units
             with multiprocessing.get_context("fork").Pool(jobs) as pool:
                 bounds = [(i, i + size) for i in range(0, len(units), size)]
@@ -210,25 +225,51 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
     return out + check_duplicate_bytes(display(lay.manifest), hashes)
 
 
-def record_checker(root: Path) -> Callable[[Mapping[str, Any]], list[Problem]]:
-    """A pure per-record check for other executors (``datasets.map``, Spark, Ray).
+@dataclass
+class _TextAtHand(Mapping[str, Document]):
+    """doc_id -> Document whose text is the one that came with the record being checked."""
 
-    A record is ``{"path": <label>, "gold": <the annotation file's JSON>, "text": <its document's
-    text>}``; the returned function needs nothing else (the manifest and registries are read here,
-    once, and travel with it).
+    entries: dict[str, ManifestEntry]
+    text: str = ""
+
+    def __getitem__(self, doc_id: str) -> Document:
+        return Document(self.entries[doc_id], self.text)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def batch_checker(root: Path) -> Callable[[Mapping[str, Sequence[Any]]], list[list[Problem]]]:
+    """A pure check of a batch of records for other executors (``datasets.map(batched=True)``,
+    Spark's ``mapInArrow``, Ray Data's ``map_batches``).
+
+    A batch is columns ``{"path": [...], "gold": [...], "text": [...]}``: each annotation
+    file's label, its JSON (str or bytes) and its document's text. Returns each record's
+    problems. The manifest and registries are read here, once, and travel with the function;
+    the span rules of a batch are screened together, as in ``validate``.
     """
-    from newsclaims.rules import check_gold
-
     repo = Repository.load(root, read_seeds=False)
-    entries = {e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])}
+    documents = _TextAtHand({e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])})
+    registries = Registries(repo.entities, repo.clusters, documents)
 
-    def check(record: Mapping[str, Any]) -> list[Problem]:
-        label, raw, text = record["path"], record["gold"], record["text"]
-        gold, found = parse_record(label, raw.encode() if isinstance(raw, str) else raw, "gold")
-        if gold is None:
-            return found
-        entry = entries.get(gold["doc_id"])
-        documents = {entry.doc_id: Document(entry, text)} if entry is not None else {}
-        return found + check_gold(label, gold, Registries(repo.entities, repo.clusters, documents))
+    def check(batch: Mapping[str, Sequence[Any]]) -> list[list[Problem]]:
+        results: list[list[Problem]] = []
+        waiting: list[Waiting] = []
+        for label, raw, text in zip(batch["path"], batch["gold"], batch["text"], strict=True):
+            documents.text = text
+            out: list[Problem] = []
+            _check_file(label, raw.encode() if isinstance(raw, str) else raw, registries, out, waiting)
+            results.append(out)
+        _screen(waiting)
+        return results
 
     return check
+
+
+def record_checker(root: Path) -> Callable[[Mapping[str, Any]], list[Problem]]:
+    """``batch_checker`` for one record at a time: ``{"path": ..., "gold": ..., "text": ...}``."""
+    check = batch_checker(root)
+    return lambda record: check({k: [record[k]] for k in ("path", "gold", "text")})[0]
