@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import TEXT, MiniRepo, baseline_gold, sha
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from newsclaims import validate
 from newsclaims.problems import RULES, exit_code
+from newsclaims.shape import Unreadable, read_bytes
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 GOLD = "annotations/gold/doc-a.json"
@@ -97,3 +99,14 @@ def test_crlf_seed_offsets_count_normalised_text(tmp_path: Path, monkeypatch: An
     repo.write()
     monkeypatch.chdir(repo.root)
     assert validate() == []
+
+
+def test_files_are_read_whole_and_unreadable_ones_named(tmp_path: Path) -> None:
+    for size in (0, 1, 4096, 65_537, (1 << 20) + 3):
+        data = bytes(range(256)) * (size // 256) + bytes(size % 256)
+        (tmp_path / "f").write_bytes(data)
+        assert read_bytes(tmp_path / "f") == data and read_bytes(str(tmp_path / "f")) == data
+    with pytest.raises(Unreadable, match="is a folder"):
+        read_bytes(tmp_path)
+    with pytest.raises(Unreadable, match="does not exist"):
+        read_bytes(tmp_path / "missing.json")

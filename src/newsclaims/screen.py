@@ -28,13 +28,13 @@ Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
 
 
-@cache
-def _whitespace() -> npt.NDArray[np.uint32]:
-    """Every code point ``str.isspace`` calls whitespace (what NC204 means by it).
+SPACE_LIMIT = 0x3001  # no code point from here on is whitespace (a test checks all of Unicode)
 
-    None lies above U+3000 (IDEOGRAPHIC SPACE); a test checks that over all of Unicode.
-    """
-    return np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+@cache
+def _whitespace() -> npt.NDArray[np.bool_]:
+    """``table[min(cp, SPACE_LIMIT)]``: whether ``str.isspace`` calls code point ``cp`` whitespace (NC204)."""
+    return np.array([chr(c).isspace() for c in range(SPACE_LIMIT)] + [False], dtype=bool)
 
 
 def _code_points(parts: list[str]) -> npt.NDArray[np.uint32]:
@@ -119,7 +119,8 @@ def clean(batch: Sequence[tuple[Rec, str]]) -> list[bool]:
         bad[np.repeat(np.arange(len(spans)), take)[differs]] = True
     kept = np.flatnonzero(good)
     space = _whitespace()
-    bad[kept[np.isin(text_cp[at[kept]], space) | np.isin(text_cp[at[kept] + size[kept] - 1], space)]] = True
+    first, last = text_cp[at[kept]], text_cp[at[kept] + size[kept] - 1]
+    bad[kept[space[np.minimum(first, SPACE_LIMIT)] | space[np.minimum(last, SPACE_LIMIT)]]] = True
     flagged[doc[bad]] = True
     # Layers, over the sound spans only (a flagged document is re-checked whole anyway).
     good = ~bad
