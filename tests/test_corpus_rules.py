@@ -113,3 +113,13 @@ def test_out_of_range_label_is_otherwise_a_well_formed_file(repo: Path) -> None:
 def test_no_corpus_is_not_a_problem(repo: Path) -> None:
     shutil.rmtree(repo / "corpus")
     assert found(repo) == set()
+
+
+def test_cli_can_leave_the_corpus_rules_for_later(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # At scale NC601 is a full rebuild: a CI can check the inputs on every push, the corpus nightly.
+    from newsclaims.cli import main
+
+    edit_card(repo)
+    assert main(["validate", str(repo)]) == 1 and "NC604" in capsys.readouterr().out
+    assert main(["validate", str(repo), "--inputs-only"]) == 0
+    assert main(["validate", str(repo), "--inputs-only", "--jobs", "2"]) == 0

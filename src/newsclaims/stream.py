@@ -1,10 +1,11 @@
 """Validating a repository one document at a time, in one process or many.
 
 The unit of work is a document: read its seed (checksum, UTF-8), then check every
-annotation file of it, then let both go. Memory stays at the registries plus one
-document, and units are independent, so they spread over processes; what needs
-all documents at once (the same bytes listed twice, NC506) is a merge afterwards.
-``check_unit`` is the pure per-document function to hand to any other executor.
+annotation file of it, then let both go. Units go in batches of ``BATCH`` whose span
+rules are screened together (``screen.clean``); memory stays at the manifest, the
+registries and one batch. Units are independent, so they spread over processes; what
+needs all documents at once (the same bytes listed twice, NC506) is a merge afterwards.
+``batch_checker`` is the same check as a pure function to hand to any other executor.
 """
 
 from __future__ import annotations
