@@ -49,9 +49,11 @@ PAGES += [(plain(gold), text) for gold, text in PAGES]
 
 
 def test_whitespace_is_str_isspace_over_all_of_unicode() -> None:
-    # NC204 is str.isspace in check_span and this regex in the screen: they must agree.
+    # NC204 is str.isspace in check_span, str.strip in the screen and a regex in check_spans'
+    # bulk test: all three must agree on every code point.
     everything = "".join(map(chr, range(0x110000)))
     spaces = {ord(c) for c in everything if c.isspace()}
+    assert {ord(c) for c in everything if c.strip() == ""} == spaces
     assert {ord(m.group()) for m in _SPACE.finditer(everything)} == spaces
 
 
