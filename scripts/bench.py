@@ -83,8 +83,11 @@ print(json.dumps({{"seconds": seconds, "setup_seconds": setup_seconds, "peak_mb"
 def run_step(step: str, repo: Path, out: Path) -> dict[str, float]:
     setup, body = STEPS[step]
     code = CHILD.format(repo=str(repo), out=str(out), setup=setup, body=body)
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": str(out.parent / "hf")}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    # A fresh HF_HOME per run: a repeated load_dataset would otherwise read the Arrow cache
+    # the first run wrote, and time a cache hit instead of a load.
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix="hf-") as hf:
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": hf}
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

@@ -170,3 +170,22 @@ def test_plain_check_jsonschema_reads_our_schema(tmp_path: Any) -> None:
     assert ok.returncode == 0, ok.stdout
     broken = subprocess.run([str(exe), "--schemafile", schema, str(bad)], capture_output=True, text=True)
     assert broken.returncode == 1 and "$.mentions[0].label: 'HUMAN' is not one of" in broken.stdout
+
+
+@pytest.mark.parametrize("field", ["doc_id", "file", "sha256", "story_id", "url", "language"])
+def test_manifest_patterns_mean_the_same_to_the_models_engine_and_to_the_exported_schema(field: str) -> None:
+    # The models hand their patterns to pydantic's Rust engine without the guard; the exported
+    # schema keeps it. A value ending in a newline is what the guard is for: both must refuse
+    # it, and both must accept the value without it.
+    from newsclaims.models import Manifest
+
+    manifest = json.loads((REPO_ROOT / "seeds" / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["documents"][0]
+    entry["url"] = entry["url"] or "https://example.org/page"
+    schema = jsonschema.Draft202012Validator(schemagen.json_schema("manifest"))
+    assert parse_model("m", json.dumps(manifest).encode(), Manifest)[0] is not None and schema.is_valid(manifest)
+    entry[field] += "\n"
+    model, problems = parse_model("m", json.dumps(manifest).encode(), Manifest)
+    code = "NC105" if field in {"doc_id", "story_id"} else "NC102"  # NC105: a name's own message
+    assert model is None and [(p.code, p.field) for p in problems] == [(code, field)]
+    assert not schema.is_valid(manifest)

@@ -17,7 +17,7 @@ from typing import Any
 
 from newsclaims.jsonio import dumps, write_text_atomic
 from newsclaims.labelstudio import LABEL_STUDIO_DIR, PASSES, labeling_config
-from newsclaims.models import FILE_MODELS, SCHEMA_VERSION
+from newsclaims.models import END_GUARD, FILE_MODELS, SCHEMA_VERSION
 from newsclaims.vocab import ALL_VOCABS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -31,12 +31,21 @@ FILE_PLACES = {
 
 
 def json_schema(kind: str) -> dict[str, Any]:
-    body = FILE_MODELS[kind].model_json_schema()
+    body = _guarded(FILE_MODELS[kind].model_json_schema())
     return {
         "$schema": DRAFT,
         "$id": f"urn:newsclaims:schema:{SCHEMA_VERSION}:{kind}",
         **body,
     }
+
+
+def _guarded(node: Any) -> Any:
+    """Every pattern in the portable form of ``models.whole`` (the models hold ``native`` ones)."""
+    if isinstance(node, dict):
+        return {k: (v + END_GUARD if k == "pattern" else _guarded(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_guarded(v) for v in node]
+    return node
 
 
 def _type_of(prop: dict[str, Any]) -> str:

@@ -17,7 +17,7 @@ import orjson
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from newsclaims.models import END_GUARD, FILE_MODELS, NAME_PATTERN, Record
+from newsclaims.models import END_GUARD, FILE_MODELS, NAME_PATTERN, Record, native
 from newsclaims.problems import Problem, problem
 
 M = TypeVar("M", bound=Record)
@@ -134,7 +134,7 @@ def _locate(label: str, err: ErrorDetails, raw: Any) -> Problem:
         return problem(
             "NC106", label, record, field, f"unsupported schema_version {got}: expected {ctx.get('expected')}"
         )
-    if kind == "string_pattern_mismatch" and ctx.get("pattern") == NAME_PATTERN:
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == native(NAME_PATTERN):
         return problem(
             "NC105",
             label,
