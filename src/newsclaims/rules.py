@@ -454,11 +454,14 @@ def check_spans(label: str, data: Rec, text: str) -> list[Problem]:
 
 def check_registry_ids(label: str, ids: list[str], field: str) -> list[Problem]:
     """NC302: ids in entities.json and clusters.json are unique."""
-    return [
-        problem("NC302", label, rid, field, f"{field} {rid!r} is listed {n} times")
-        for rid, n in sorted(Counter(ids).items())
-        if n > 1
-    ]
+    return [problem("NC302", label, rid, field, f"{field} {rid!r} is listed {n} times") for rid, n in _repeated(ids)]
+
+
+def _repeated(values: list[str]) -> list[tuple[str, int]]:
+    """(value, count) of every value listed more than once, sorted; the rest is never sorted."""
+    if len(set(values)) == len(values):
+        return []
+    return sorted((v, n) for v, n in Counter(values).items() if n > 1)
 
 
 def check_manifest_listing(label: str, manifest: Manifest, seed_names: set[str], seeds_label: str) -> list[Problem]:
@@ -468,9 +471,8 @@ def check_manifest_listing(label: str, manifest: Manifest, seed_names: set[str],
         ("doc_id", [e.doc_id for e in manifest.documents]),
         ("file", [e.file for e in manifest.documents]),
     ):
-        for value, n in sorted(Counter(values).items()):
-            if n > 1:
-                out.append(problem("NC505", label, value, field, f"{field} {value!r} is listed {n} times"))
+        for value, n in _repeated(values):
+            out.append(problem("NC505", label, value, field, f"{field} {value!r} is listed {n} times"))
     listed = set()
     for e in manifest.documents:
         listed.add(e.file)
