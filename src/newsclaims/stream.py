@@ -232,6 +232,19 @@ def _annotation_files(lay: Layout) -> list[tuple[str, str, str]]:
 
 def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
     """NC1xx-NC5xx over a whole repository, document by document."""
+    # Nothing made here holds a cycle, and the collector would rescan every object made so
+    # far again and again: the 10^5 manifest entries (a third of loading them) and the
+    # registries while the documents are checked.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_repository(root, jobs)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     lay = Layout(root)
     repo = Repository.load(root, read_seeds=False)
     out = list(repo.problems)
@@ -250,14 +263,7 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
     if None in by_doc:
         units.append(Unit(None, tuple(by_doc[None])))
     ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds))
-    # Parsed records hold no cycles: the cyclic collector would only rescan the registries.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        results = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else _in_batches(units, ctx)
-    finally:
-        if collecting:
-            gc.enable()
+    results = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else _in_batches(units, ctx)
     hashes = []
     for found, digest in results:
         out += found
