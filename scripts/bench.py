@@ -198,7 +198,7 @@ def markdown(result: dict[str, object]) -> str:
         "Written by `scripts/bench.py`; do not edit. Synthetic corpora from `newsclaims synth` (about 3 KB per page).",
         f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}.",
         "",
-        f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result.get('repeat', 1)} times and the "
+        f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times and the "
         "fastest is kept (all runs: results.json); build runs once. Imports and the schema compile are "
         "timed apart (setup s) and not in docs/s.",
         "floor: every gold file read and parsed with orjson, every seed read and decoded, the manifest parsed, "
@@ -213,7 +213,7 @@ def markdown(result: dict[str, object]) -> str:
             s: dict[str, float] = row[step]  # type: ignore[assignment]
             lines.append(
                 f"| {row['documents']} | {row['input_mb']} | {step} | {s['seconds']} | {s['docs_per_s']} "
-                f"| {s['mb_per_s']} | {s['peak_mb']} | {s.get('setup_seconds', '')} |"
+                f"| {s['mb_per_s']} | {s['peak_mb']} | {s['setup_seconds']} |"
             )
     lines += ["", "## Targets (issue #6)", ""]
     for row in rows:

@@ -93,8 +93,8 @@ def clean(batch: Sequence[tuple[Rec, str]]) -> list[bool]:
     size = end - start
     # NC201, NC202.
     bad = (start < 0) | (size <= 0) | (end > length[doc])
-    # NC203: each span's slice of its text, in C-level passes (a slice is a copy of a few
-    # dozen characters; encoding whole texts to code-point arrays cost ten times more).
+    # NC203: each span's slice of its text, in C-level passes (a slice copies a few dozen
+    # characters; encoding every text of the batch to a code-point array cost more).
     per_span = list(chain.from_iterable(map(repeat, texts, per_doc.tolist())))
     slices = list(map(getitem, per_span, map(slice, starts, ends)))
     if slices != values:
