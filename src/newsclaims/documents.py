@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
-
-from newsclaims.models import ManifestEntry
+from typing import Generic, Protocol, TypeVar
 
 
 def decode_text(data: bytes) -> str:
@@ -28,11 +27,27 @@ def text_sha256(text: str) -> str:
     return sha256_hex(text.encode("utf-8"))
 
 
-@dataclass(frozen=True)
-class Document:
-    """A seed page with its manifest entry and its normalised text."""
+class Listing(Protocol):
+    """What the rules read of a manifest entry: a ``ManifestEntry``, or validation's ``Listed``."""
 
-    entry: ManifestEntry
+    @property
+    def doc_id(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def story_id(self) -> str: ...
+
+
+E = TypeVar("E", bound=Listing, covariant=True)
+
+
+@dataclass(frozen=True)
+class Document(Generic[E]):
+    """A seed page with its manifest entry (``ManifestEntry`` when loaded whole) and its normalised text."""
+
+    entry: E
     text: str
     # The hash of ``text``'s UTF-8 when already known (a seed without CR: its file's hash).
     known_sha256: str | None = field(default=None, compare=False, repr=False)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsclaims.documents import Document
+from newsclaims.documents import Document, Listing
 from newsclaims.labelstudio import CHECKWORTHY, CONTROL, ENTITY, ROLE_DEFINITIONS, Pass
 from newsclaims.models import (
     SCHEMA_VERSION,
@@ -159,7 +159,7 @@ def _span(doc: Text, r: _Region) -> Span:
 def convert(
     kind: Pass,
     results: object,
-    document: Document,
+    document: Document[Listing],
     reg: Registries,
     *,
     task: str,
@@ -184,7 +184,7 @@ def convert(
             )
             origin[noise[-1].noise_id] = r.rid
     elif kind == "entities":
-        known = reg.entities or {}
+        known = reg.entity_labels or {}
         for r in ordered:
             entity = r.extra.get(ENTITY, "")
             if entity not in known:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
@@ -58,6 +58,10 @@ def _integral(value: object) -> object:
 
 
 Offset = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+# RFC 3339's full-date (JSON Schema's "date") starts at year 0000, Python's dates at year 1:
+# the schema says so too, or 0000-01-01 would pass the schema and fail the model.
+YEAR_PATTERN = "^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-"
+Date = Annotated[datetime.date, WithJsonSchema({"type": "string", "format": "date", "pattern": YEAR_PATTERN})]
 SchemaVersion = Literal["1.0"]
 SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
 
@@ -196,7 +200,7 @@ class ManifestEntry(Record):
     story_id: Name = Field(description="The story the page reports; the unit of splits.")
     outlet: NonEmpty | None = Field(description="Publisher of the page, if the page says.")
     title: NonEmpty | None = Field(description="Title of the article, if there is one.")
-    published: datetime.date | None = Field(description="Publication date, if the page says.")
+    published: Date | None = Field(description="Publication date, if the page says.")
     url: Annotated[str, StringConstraints(pattern=native(URL_PATTERN))] | None = Field(
         description="Where the page was taken from, if known."
     )

@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from newsclaims.documents import Document
-from newsclaims.models import SCHEMA_VERSION, ClaimCluster, ClustersFile, EntitiesFile, Entity, Manifest, Record
+from newsclaims.models import (
+    SCHEMA_VERSION,
+    ClaimCluster,
+    ClustersFile,
+    EntitiesFile,
+    Entity,
+    Manifest,
+    ManifestEntry,
+    Record,
+)
 from newsclaims.problems import Problem, problem
 from newsclaims.rules import Registries, check_manifest, check_manifest_listing, check_registry_ids
 from newsclaims.shape import Unreadable, parse_model, read_bytes
@@ -103,7 +112,7 @@ class Repository:
     layout: Layout
     manifest: Manifest | None = None
     # None: the file is there but could not be read (see Registries).
-    documents: dict[str, Document] | None = None
+    documents: dict[str, Document[ManifestEntry]] | None = None
     entities: dict[str, Entity] | None = field(default_factory=dict)
     clusters: dict[str, ClaimCluster] | None = field(default_factory=dict)
     # Problems of the manifest, the seeds and the registries themselves.
@@ -123,7 +132,7 @@ class Repository:
 
     @property
     def registries(self) -> Registries:
-        return Registries(self.entities, self.clusters, self.documents)
+        return Registries.of(self.entities, self.clusters, self.documents)
 
     def _read(self, path: Path) -> bytes | None:
         try:
@@ -144,7 +153,7 @@ class Repository:
             return
         names = lay.seed_names()
         if not read_seeds:
-            self.problems += check_manifest_listing(label, self.manifest, set(names), display(lay.seeds))
+            self.problems += check_manifest_listing(label, self.manifest.documents, set(names), display(lay.seeds))
             return
         seeds = {name: self._read(lay.seeds / name) for name in names}
         found, self.documents = check_manifest(label, self.manifest, seeds, display(lay.seeds))

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from itertools import chain, repeat
 from operator import itemgetter, lt
-from typing import Any
+from typing import Any, TypeVar
 
-from newsclaims.documents import Document, decode_text, sha256_hex
+from newsclaims.documents import Document, Listing, decode_text, sha256_hex
 from newsclaims.models import (
     ClaimCluster,
     Entity,
@@ -31,29 +30,38 @@ from newsclaims.spans import Cover, Interval, crossing_pairs, overlapping_neighb
 
 # (record id, field path) of a span inside a gold file
 Where = tuple[str, str]
+L = TypeVar("L", bound=Listing)
 
 
 @dataclass(frozen=True)
 class Registries:
     """What a document's references resolve against, beyond the document itself.
 
+    The rules need only two facts of the registries: each entity's label and each
+    cluster's story, so that is all they hold (a corpus of 10^5 pages has as many
+    clusters, and their pydantic objects were most of the validator's memory).
     None means the registry file exists but could not be read: its problems are
     reported there, and the checks that need it are skipped rather than
     flooding every record with consequences of the one broken file.
     """
 
-    entities: Mapping[str, Entity] | None
-    clusters: Mapping[str, ClaimCluster] | None
-    documents: Mapping[str, Document] | None
+    entity_labels: Mapping[str, str] | None  # entity_id -> label
+    cluster_stories: Mapping[str, str] | None  # cluster_id -> story_id
+    documents: Mapping[str, Document[Listing]] | None
 
-    # Plain lookups for the per-document hot path, built once per registry.
-    @cached_property
-    def entity_labels(self) -> dict[str, str]:
-        return {k: e.label.value for k, e in (self.entities or {}).items()}
-
-    @cached_property
-    def cluster_stories(self) -> dict[str, str]:
-        return {k: c.story_id for k, c in (self.clusters or {}).items()}
+    @classmethod
+    def of(
+        cls,
+        entities: Mapping[str, Entity] | None,
+        clusters: Mapping[str, ClaimCluster] | None,
+        documents: Mapping[str, Document[Listing]] | None,
+    ) -> Registries:
+        """The registries of loaded entity and cluster records."""
+        return cls(
+            None if entities is None else {k: e.label.value for k, e in entities.items()},
+            None if clusters is None else {k: c.story_id for k, c in clusters.items()},
+            documents,
+        )
 
 
 # A record as parsed from JSON (or dumped from a model): the rules read plain dicts, so
@@ -162,52 +170,41 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
     """NC303-NC311: every reference resolves, and cluster and entity members agree."""
     out = []
     # An unreadable registry (None) resolves nothing: its own problems are reported instead.
-    entities = reg.entities or {}
-    mentions_ok = reg.entities is None or list(map(reg.entity_labels.get, map(_ENTITY_ID, gold["mentions"]))) == list(
-        map(_LABEL, gold["mentions"])
-    )
-    for m in () if mentions_ok else gold["mentions"]:
-        entity = entities.get(m["entity_id"])
-        if entity is None:
-            out.append(
-                problem(
-                    "NC303", label, m["mention_id"], "entity_id", f"entity {m['entity_id']!r} is not in entities.json"
+    labels, listed = reg.entity_labels, gold["mentions"]
+    if labels is not None and list(map(labels.get, map(_ENTITY_ID, listed))) != list(map(_LABEL, listed)):
+        for m in listed:
+            eid, entity_label = m["entity_id"], labels.get(m["entity_id"])
+            if entity_label is None:
+                out.append(
+                    problem("NC303", label, m["mention_id"], "entity_id", f"entity {eid!r} is not in entities.json")
                 )
-            )
-        elif entity.label != m["label"]:
-            out.append(
-                problem(
-                    "NC304",
-                    label,
-                    m["mention_id"],
-                    "label",
-                    f"label {m['label']} differs from entity {m['entity_id']!r}'s label {entity.label.value}",
-                )
-            )
+            elif entity_label != m["label"]:
+                msg = f"label {m['label']} differs from entity {eid!r}'s label {entity_label}"
+                out.append(problem("NC304", label, m["mention_id"], "label", msg))
     stories = reg.cluster_stories
     cited = {c.get("cluster_id") for c in gold["claims"]} - {None}
-    clusters_ok = reg.clusters is None or {stories.get(k) for k in cited} <= (
+    if stories is not None and not {stories.get(k) for k in cited} <= (
         {story_id} if story_id is not None else set(stories.values())
-    )
-    for c in () if clusters_ok else gold["claims"]:
-        cluster_id = c.get("cluster_id")
-        if cluster_id is None or reg.clusters is None:
-            continue
-        cluster = reg.clusters.get(cluster_id)
-        if cluster is None:
-            out.append(
-                problem("NC305", label, c["claim_id"], "cluster_id", f"cluster {cluster_id!r} is not in clusters.json")
-            )
-        elif story_id is not None and cluster.story_id != story_id:
-            out.append(
-                problem(
-                    "NC306",
-                    label,
-                    c["claim_id"],
-                    "cluster_id",
-                    f"cluster {cluster_id!r} is of story {cluster.story_id!r}, the document of story {story_id!r}",
+    ):
+        for c in gold["claims"]:
+            cluster_id = c.get("cluster_id")
+            cluster_story = None if cluster_id is None else stories.get(cluster_id)
+            if cluster_id is not None and cluster_story is None:
+                out.append(
+                    problem(
+                        "NC305", label, c["claim_id"], "cluster_id", f"cluster {cluster_id!r} is not in clusters.json"
+                    )
                 )
-            )
+            elif story_id is not None and cluster_story is not None and cluster_story != story_id:
+                out.append(
+                    problem(
+                        "NC306",
+                        label,
+                        c["claim_id"],
+                        "cluster_id",
+                        f"cluster {cluster_id!r} is of story {cluster_story!r}, the document of story {story_id!r}",
+                    )
+                )
     claims = {c["claim_id"] for c in gold["claims"]}
     mentions = {m["mention_id"]: m for m in gold["mentions"]}
     attributions = {a["attribution_id"]: a for a in gold["attributions"]}
@@ -401,7 +398,7 @@ def check_gold(label: str, gold: GoldFile | Rec, reg: Registries) -> list[Proble
     return out if doc is None else out + check_spans(label, data, doc.text)
 
 
-def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem], Document | None]:
+def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem], Document[Listing] | None]:
     """The rules of one annotation file that are not about spans (NC205, NC3xx, NC501, NC507, NC508).
 
     Returns the document whose text the spans must then be checked against; None when
@@ -462,17 +459,19 @@ def _repeated(values: list[str]) -> list[tuple[str, int]]:
     return sorted((v, n) for v, n in Counter(values).items() if n > 1)
 
 
-def check_manifest_listing(label: str, manifest: Manifest, seed_names: set[str], seeds_label: str) -> list[Problem]:
+def check_manifest_listing(
+    label: str, entries: Sequence[Listing], seed_names: set[str], seeds_label: str
+) -> list[Problem]:
     """NC502, NC503, NC505: what the manifest lists against what seeds/ holds (no file is read)."""
     out = []
     for field, values in (
-        ("doc_id", [e.doc_id for e in manifest.documents]),
-        ("file", [e.file for e in manifest.documents]),
+        ("doc_id", [e.doc_id for e in entries]),
+        ("file", [e.file for e in entries]),
     ):
         for value, n in _repeated(values):
             out.append(problem("NC505", label, value, field, f"{field} {value!r} is listed {n} times"))
     listed = set()
-    for e in manifest.documents:
+    for e in entries:
         listed.add(e.file)
         if e.file not in seed_names:
             out.append(problem("NC503", label, e.doc_id, "file", f"seed file {seeds_label}/{e.file} does not exist"))
@@ -481,9 +480,7 @@ def check_manifest_listing(label: str, manifest: Manifest, seed_names: set[str],
     return out
 
 
-def check_seed(
-    label: str, entry: ManifestEntry, data: bytes, seeds_label: str
-) -> tuple[list[Problem], Document | None, str]:
+def check_seed(label: str, entry: L, data: bytes, seeds_label: str) -> tuple[list[Problem], Document[L] | None, str]:
     """NC504, NC509 for one seed file's bytes; returns its document (if readable) and sha256."""
     out = []
     seed_label = f"{seeds_label}/{entry.file}"
@@ -507,7 +504,7 @@ def check_seed(
     return out, Document(entry, text, actual if b"\r" not in data else None), actual
 
 
-def check_duplicate_bytes(label: str, hashes: list[tuple[str, str]]) -> list[Problem]:
+def check_duplicate_bytes(label: str, hashes: Iterable[tuple[str, str]]) -> list[Problem]:
     """NC506 over (doc_id, sha256) in manifest order: a later page with the bytes of an earlier one."""
     first: dict[str, str] = {}
     out = []
@@ -520,14 +517,14 @@ def check_duplicate_bytes(label: str, hashes: list[tuple[str, str]]) -> list[Pro
 
 def check_manifest(
     label: str, manifest: Manifest, seed_files: Mapping[str, bytes | None], seeds_label: str
-) -> tuple[list[Problem], dict[str, Document]]:
+) -> tuple[list[Problem], dict[str, Document[ManifestEntry]]]:
     """NC502-NC506, NC509 with every seed in memory; returns the documents that could be read.
 
     ``seed_files`` maps every ``*.txt`` name in seeds/ to its bytes (None when it
     could not be read: that is reported as NC100 where it was read).
     """
-    out = check_manifest_listing(label, manifest, set(seed_files), seeds_label)
-    docs: dict[str, Document] = {}
+    out = check_manifest_listing(label, manifest.documents, set(seed_files), seeds_label)
+    docs: dict[str, Document[ManifestEntry]] = {}
     hashes = []
     for e in manifest.documents:
         data = seed_files.get(e.file)

@@ -40,9 +40,10 @@ def json_schema(kind: str) -> dict[str, Any]:
 
 
 def _guarded(node: Any) -> Any:
-    """Every pattern in the portable form of ``models.whole`` (the models hold ``native`` ones)."""
+    """Every whole-string pattern in the portable form of ``models.whole`` (the models hold
+    ``native`` ones); a pattern that only constrains a prefix (``models.YEAR_PATTERN``) has no ``$``."""
     if isinstance(node, dict):
-        return {k: (v + END_GUARD if k == "pattern" else _guarded(v)) for k, v in node.items()}
+        return {k: (v + END_GUARD if k == "pattern" and v.endswith("$") else _guarded(v)) for k, v in node.items()}
     if isinstance(node, list):
         return [_guarded(v) for v in node]
     return node
@@ -79,7 +80,9 @@ def _model_table(name: str, schema: dict[str, Any]) -> list[str]:
     required = set(schema.get("required", []))
     for field, prop in schema.get("properties", {}).items():
         desc = prop.get("description", "").replace("|", "\\|")
-        lines.append(f"| `{field}` | {_type_of(prop)} | {'yes' if field in required else 'no'} | {desc} |")
+        # A "|" would end the table cell, even inside a code span (GitHub's tables): escape it.
+        kind = _type_of(prop).replace("|", "\\|")
+        lines.append(f"| `{field}` | {kind} | {'yes' if field in required else 'no'} | {desc} |")
     return [*lines, ""]
 
 

@@ -17,29 +17,29 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from newsclaims.documents import Document, decode_text
-from newsclaims.models import ManifestEntry
+from newsclaims.documents import Document, Listing, decode_text
+from newsclaims.index import Index, Listed
 from newsclaims.problems import Problem, problem
-from newsclaims.repository import Layout, Repository, display, names_in
+from newsclaims.repository import Layout, display, names_in
 from newsclaims.rules import Rec, Registries, check_duplicate_bytes, check_records, check_seed, check_spans
 from newsclaims.screen import clean
 from newsclaims.shape import Unreadable, parse_record, read_bytes
 
 
 @dataclass
-class SeedTexts(Mapping[str, Document]):
+class SeedTexts(Mapping[str, Document[Listing]]):
     """doc_id -> Document, reading a seed only when asked and keeping just the latest."""
 
-    entries: dict[str, ManifestEntry]
+    entries: dict[str, Listed]
     seeds: Path
-    _last: Document | None = field(default=None, repr=False)
+    _last: Document[Listing] | None = field(default=None, repr=False)
 
-    def keep(self, doc: Document) -> None:
+    def keep(self, doc: Document[Listing]) -> None:
         self._last = doc
 
-    def __getitem__(self, doc_id: str) -> Document:
+    def __getitem__(self, doc_id: str) -> Document[Listing]:
         if self._last is not None and self._last.doc_id == doc_id:
             return self._last
         entry = self.entries[doc_id]
@@ -57,10 +57,14 @@ class SeedTexts(Mapping[str, Document]):
         return len(self.entries)
 
 
-@dataclass(frozen=True)
-class Unit:
-    entry: ManifestEntry | None  # None: annotation files whose name is no document of the manifest
-    files: tuple[tuple[str, str], ...]  # (path to read, label in problems)
+class Unit(NamedTuple):
+    """A document and its annotation files. 10^5 of these live for the whole run, so a gold
+    file is a flag (its name is the doc_id's) and any other file is its folder's number in
+    ``Context.folders`` and its name, not two paths."""
+
+    entry: Listed | None  # None: annotation files whose name is no document of the manifest
+    gold: bool = False  # annotations/gold/<doc_id>.json is there
+    files: tuple[tuple[int, str], ...] = ()  # round files, and gold files of no document
 
 
 @dataclass(frozen=True)
@@ -69,26 +73,36 @@ class Context:
     manifest_label: str
     seeds_label: str
     seeds: str
+    folders: tuple[tuple[str, str], ...] = ()  # (path, label) of each folder of annotation files
 
 
-def check_unit(unit: Unit, ctx: Context) -> tuple[list[Problem], tuple[str, str] | None]:
-    """Every problem of one document (its seed and its annotation files); and its (doc_id, sha256)."""
-    return check_units([unit], ctx)[0]
+@dataclass
+class Checked:
+    """What checking some units found: their problems, and each seed whose bytes do not hash to
+    what the manifest says (by the unit's number; None: not read). NC506 needs every seed's hash
+    at the end, and keeping just the exceptions keeps 10^5 strings out of memory."""
+
+    problems: list[Problem] = field(default_factory=list)
+    odd_hashes: dict[int, str | None] = field(default_factory=dict)
+
+    def add(self, other: Checked) -> None:
+        self.problems += other.problems
+        self.odd_hashes.update(other.odd_hashes)
 
 
-def check_units(units: Sequence[Unit], ctx: Context) -> list[tuple[list[Problem], tuple[str, str] | None]]:
-    """``check_unit`` over a batch: the span rules of all its documents are screened at once.
+def check_units(units: Sequence[Unit], ctx: Context, first: int = 0) -> Checked:
+    """Every problem of a batch of documents (seeds and annotation files; ``first``: the number
+    of the first unit); the span rules of all of them are screened at once.
 
     Each file's records are checked as it is read; its spans wait for the batch's
     screen (``screen.clean``), and only a file the screen flags gets the span-by-span
     ``check_spans``. Memory holds the batch, never the corpus.
     """
-    results: list[tuple[list[Problem], tuple[str, str] | None]] = []
-    waiting: list[tuple[str, Rec, str, list[Problem]]] = []  # label, record, text, where its problems go
+    checked = Checked()
+    waiting: list[Waiting] = []
     documents = ctx.registries.documents
-    for unit in units:
-        out: list[Problem] = []
-        digest = None
+    for number, unit in enumerate(units, first):
+        out = checked.problems
         if unit.entry is not None:
             seed = os.path.join(ctx.seeds, unit.entry.file)
             try:
@@ -104,18 +118,19 @@ def check_units(units: Sequence[Unit], ctx: Context) -> list[tuple[list[Problem]
             out += found
             if doc is not None and isinstance(documents, SeedTexts):
                 documents.keep(doc)
-            if sha is not None:
-                digest = (unit.entry.doc_id, sha)
-        for path, label in unit.files:
+            if sha != unit.entry.sha256:
+                checked.odd_hashes[number] = sha
+        gold = ((0, f"{unit.entry.doc_id}.json"),) if unit.gold and unit.entry is not None else ()
+        for folder, name in (*gold, *unit.files):
+            path, label = os.path.join(ctx.folders[folder][0], name), _join(ctx.folders[folder][1], name)
             try:
                 data = read_bytes(path)
             except Unreadable as e:
                 out.append(problem("NC100", label, "", "", str(e)))
                 continue
             _check_file(label, data, ctx.registries, out, waiting)
-        results.append((out, digest))
     _screen(waiting)
-    return results
+    return checked
 
 
 # An annotation file whose spans wait for the batch's screen: label, record, text, where its problems go.
@@ -144,18 +159,14 @@ def _screen(waiting: list[Waiting]) -> None:
             out += check_spans(label, record, text)
 
 
-def lazy_registries(repo: Repository) -> Registries:
-    """The registries of a repository loaded without its seeds; documents are read when asked."""
-    if repo.manifest is None:
-        return repo.registries  # documents None: checks that need the text are skipped
-    entries: dict[str, ManifestEntry] = {}
-    for e in repo.manifest.documents:
-        entries.setdefault(e.doc_id, e)  # a doc_id listed twice (NC505): the first entry holds
-    return Registries(repo.entities, repo.clusters, SeedTexts(entries, repo.layout.seeds))
+def lazy_registries(index: Index) -> Registries:
+    """The registries of an index; a document's seed is read when the document is asked for."""
+    if index.entries is None:
+        return index.registries(None)  # no documents: checks that need the text are skipped
+    return index.registries(SeedTexts(index.by_doc_id(), index.layout.seeds))
 
 
 BATCH = 64  # documents screened together: enough to amortise numpy's calls, small enough for the cache
-Results = list[tuple[list[Problem], tuple[str, str] | None]]
 # Set before the pool forks, so that workers inherit them instead of unpickling them.
 _CONTEXT: Context | None = None
 _UNITS: list[Unit] = []
@@ -163,10 +174,10 @@ _CHUNKS: list[tuple[int, int]] = []
 _NEXT: Any = None  # a shared multiprocessing.Value: the index of the next chunk to take
 
 
-def _take_chunks(_: object = None) -> list[tuple[int, Results]]:
+def _take_chunks(_: object = None) -> list[tuple[int, Checked]]:
     """Check chunks until none is left, taking the next one from the shared counter."""
     assert _CONTEXT is not None and _NEXT is not None
-    done: list[tuple[int, Results]] = []
+    done: list[tuple[int, Checked]] = []
     while True:
         with _NEXT.get_lock():
             index = _NEXT.value
@@ -174,10 +185,10 @@ def _take_chunks(_: object = None) -> list[tuple[int, Results]]:
         if index >= len(_CHUNKS):
             return done
         lo, hi = _CHUNKS[index]
-        done.append((index, _in_batches(_UNITS[lo:hi], _CONTEXT)))
+        done.append((index, _in_batches(_UNITS[lo:hi], _CONTEXT, lo)))
 
 
-def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Results:
+def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Checked:
     """``_in_batches`` over ``jobs`` processes: this one and ``jobs - 1`` forked workers.
 
     This process takes chunks too rather than wait: a forked worker first pays for copying
@@ -189,8 +200,6 @@ def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Results:
     size = max(1, len(units) // (jobs * 32))
     _CONTEXT, _UNITS, _NEXT = ctx, units, fork.Value("q", 0)
     _CHUNKS = [(i, i + size) for i in range(0, len(units), size)]
-    # Lookups built lazily would otherwise be built again in every worker.
-    ctx.registries.entity_labels, ctx.registries.cluster_stories  # noqa: B018
     try:
         with fork.Pool(jobs - 1) as pool:
             theirs = pool.map_async(_take_chunks, range(jobs - 1), chunksize=1)
@@ -198,36 +207,46 @@ def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Results:
             done += [chunk for worker in theirs.get() for chunk in worker]
     finally:
         _CONTEXT, _UNITS, _CHUNKS, _NEXT = None, [], [], None
-    return [r for _, results in sorted(done, key=itemgetter(0)) for r in results]
+    checked = Checked()
+    for _, chunk in sorted(done, key=itemgetter(0)):
+        checked.add(chunk)
+    return checked
 
 
-def _in_batches(units: list[Unit], ctx: Context) -> Results:
-    return [r for i in range(0, len(units), BATCH) for r in check_units(units[i : i + BATCH], ctx)]
-
-
-def _labelled(paths: list[Path]) -> list[tuple[str, str]]:
-    """(path, label) per file, with ``display`` worked out once per folder rather than per file."""
-    folders: dict[Path, str] = {}
-    out = []
-    for p in paths:
-        folder = folders.get(p.parent)
-        if folder is None:
-            folder = folders[p.parent] = display(p.parent)
-        out.append((str(p), _join(folder, p.name)))
-    return out
+def _in_batches(units: list[Unit], ctx: Context, first: int = 0) -> Checked:
+    checked = Checked()
+    for i in range(0, len(units), BATCH):
+        checked.add(check_units(units[i : i + BATCH], ctx, first + i))
+    return checked
 
 
 def _join(folder: str, name: str) -> str:
     return name if folder == "." else f"{folder}/{name}"
 
 
-def _annotation_files(lay: Layout) -> list[tuple[str, str, str]]:
-    """(path, label, stem) of every gold and round file; the gold folder is listed as plain
-    strings (a Path per file and its label were 5% of the validation time, py-spy at 2·10^4)."""
-    gold, label = str(lay.gold), display(lay.gold)
-    out = [(os.path.join(gold, n), _join(label, n), n[:-5]) for n in names_in(lay.gold, ".json")]
-    rounds = lay.annotator_files()
-    return out + [(path, label, p.stem) for p, (path, label) in zip(rounds, _labelled(rounds), strict=True)]
+def _units(lay: Layout, entries: list[Listed], first: dict[str, Listed]) -> tuple[list[Unit], list[tuple[str, str]]]:
+    """A unit per manifest entry (in its order), then one of the annotation files of no document;
+    and the folders of annotation files as (path, label). ``first``: the entry a doc_id listed
+    twice (NC505) holds, the one that gets its files."""
+    # The gold folder is listed as plain strings: a Path per file and its label were 5% of the
+    # validation time (py-spy at 2·10^4).
+    gold = {n[:-5] for n in names_in(lay.gold, ".json")}
+    folders = [(str(lay.gold), display(lay.gold))]
+    others: dict[str | None, list[tuple[int, str]]] = {}
+    for stem in sorted(gold - first.keys()):
+        others.setdefault(None, []).append((0, f"{stem}.json"))
+    numbers: dict[Path, int] = {}
+    for p in lay.annotator_files():
+        if p.parent not in numbers:
+            numbers[p.parent] = len(folders)
+            folders.append((str(p.parent), display(p.parent)))
+        others.setdefault(p.stem if p.stem in first else None, []).append((numbers[p.parent], p.name))
+    units = [
+        Unit(e, e.doc_id in gold, tuple(others.get(e.doc_id, ()))) if first[e.doc_id] is e else Unit(e) for e in entries
+    ]
+    if None in others:
+        units.append(Unit(None, False, tuple(others[None])))
+    return units, folders
 
 
 def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
@@ -246,40 +265,36 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
 
 def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     lay = Layout(root)
-    repo = Repository.load(root, read_seeds=False)
-    out = list(repo.problems)
-    if repo.manifest is None:  # no documents to check offsets against: shape and references only
+    index = Index.load(root)
+    out = list(index.problems)
+    registries = lazy_registries(index)
+    if index.entries is None:  # no documents to check offsets against: shape and references only
         from newsclaims.validate import check_gold_files
 
-        return out + check_gold_files(lay.gold_files() + lay.annotator_files(), repo.registries)
-    registries = lazy_registries(repo)
+        return out + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
     entries = registries.documents.entries if isinstance(registries.documents, SeedTexts) else {}
-    by_doc: dict[str | None, list[tuple[str, str]]] = {}
-    for path, label, stem in _annotation_files(lay):
-        by_doc.setdefault(stem if stem in entries else None, []).append((path, label))
-    units = [
-        Unit(e, tuple(by_doc.get(e.doc_id, ())) if entries[e.doc_id] is e else ()) for e in repo.manifest.documents
-    ]
-    if None in by_doc:
-        units.append(Unit(None, tuple(by_doc[None])))
-    ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds))
-    results = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else _in_batches(units, ctx)
-    hashes = []
-    for found, digest in results:
-        out += found
-        if digest is not None:
-            hashes.append(digest)
-    return out + check_duplicate_bytes(display(lay.manifest), hashes)
+    units, folders = _units(lay, index.entries, entries)
+    ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds), tuple(folders))
+    checked = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else _in_batches(units, ctx)
+    hashes = _seed_hashes(units, checked.odd_hashes)
+    return out + checked.problems + check_duplicate_bytes(display(lay.manifest), hashes)
+
+
+def _seed_hashes(units: list[Unit], odd: dict[int, str | None]) -> Iterator[tuple[str, str]]:
+    """(doc_id, sha256 of its seed's bytes) of every seed that was read, in manifest order."""
+    for number, unit in enumerate(units):
+        if unit.entry is not None and (digest := odd.get(number, unit.entry.sha256)) is not None:
+            yield unit.entry.doc_id, digest
 
 
 @dataclass
-class _TextAtHand(Mapping[str, Document]):
+class _TextAtHand(Mapping[str, Document[Listing]]):
     """doc_id -> Document whose text is the one that came with the record being checked."""
 
-    entries: dict[str, ManifestEntry]
+    entries: dict[str, Listed]
     text: str = ""
 
-    def __getitem__(self, doc_id: str) -> Document:
+    def __getitem__(self, doc_id: str) -> Document[Listing]:
         return Document(self.entries[doc_id], self.text)
 
     def __iter__(self) -> Iterator[str]:
@@ -298,9 +313,9 @@ def batch_checker(root: Path) -> Callable[[Mapping[str, Sequence[Any]]], list[li
     problems. The manifest and registries are read here, once, and travel with the function;
     the span rules of a batch are screened together, as in ``validate``.
     """
-    repo = Repository.load(root, read_seeds=False)
-    documents = _TextAtHand({e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])})
-    registries = Registries(repo.entities, repo.clusters, documents)
+    index = Index.load(root)
+    documents = _TextAtHand(index.by_doc_id())
+    registries = index.registries(documents)
 
     def check(batch: Mapping[str, Sequence[Any]]) -> list[list[Problem]]:
         results: list[list[Problem]] = []

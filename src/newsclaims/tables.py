@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from newsclaims.documents import Document
-from newsclaims.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, Mention, NoiseSpan
+from newsclaims.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, ManifestEntry, Mention, NoiseSpan
 from newsclaims.tokens import sentence_rows
 from newsclaims.vocab import Vocab
 
@@ -25,7 +25,7 @@ Row = dict[str, Any]
 class Sources:
     """Everything a build reads, already validated."""
 
-    documents: Mapping[str, Document]
+    documents: Mapping[str, Document[ManifestEntry]]
     gold: Mapping[str, GoldFile]  # by doc_id; documents without a gold file have no annotations
     entities: Mapping[str, Entity]
     clusters: Mapping[str, ClaimCluster]
@@ -85,7 +85,7 @@ class Summary:
             summary.add(src.documents[doc_id], src.gold.get(doc_id))
         return summary
 
-    def add(self, doc: Document, gold: GoldFile | None) -> None:
+    def add(self, doc: Document[ManifestEntry], gold: GoldFile | None) -> None:
         self.documents += 1
         self.outlets.add(doc.entry.outlet or "unknown (aggregator)")
         self.stories.add(doc.entry.story_id)
@@ -127,7 +127,9 @@ class Links:
             self.members[cluster_id] += rows
 
 
-def document_rows(doc: Document, gold: GoldFile | None, split: str, links: Links) -> dict[str, list[Row]]:
+def document_rows(
+    doc: Document[ManifestEntry], gold: GoldFile | None, split: str, links: Links
+) -> dict[str, list[Row]]:
     """config -> rows of one document (every config but the registries'); ``links`` collects the rest."""
     doc_id, e = doc.doc_id, doc.entry
     mentions = _by_position([mention_row(m) for m in gold.mentions], "mention_id") if gold else []

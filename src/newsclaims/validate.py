@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from newsclaims.index import Index
 from newsclaims.models import ClustersFile, EntitiesFile, GoldFile, Manifest, Record
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, Repository, display, find_root
@@ -22,13 +23,9 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
     the result is the same.
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
-    repos: dict[tuple[Path, bool], Repository] = {}
+    repos: dict[Path, Repository] = {}
+    indexes: dict[Path, Index] = {}
     found: set[Problem] = set()
-
-    def repo_at(root: Path, read_seeds: bool) -> Repository:
-        if (root, read_seeds) not in repos:
-            repos[(root, read_seeds)] = Repository.load(root, read_seeds=read_seeds)
-        return repos[(root, read_seeds)]
 
     for target in targets:
         if target.is_dir():
@@ -59,11 +56,15 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
         elif _is_repository_file(target, Layout(root)):
             # The manifest and registries are checked by loading them (the manifest with every seed).
             label, seeds = display(target), display(Layout(root).seeds)
-            found.update(p for p in repo_at(root, True).problems if p.path == label or p.path.startswith(seeds))
+            if root not in repos:
+                repos[root] = Repository.load(root)
+            found.update(p for p in repos[root].problems if p.path == label or p.path.startswith(seeds))
         else:
             from newsclaims.stream import lazy_registries
 
-            found.update(check_gold_files([target], lazy_registries(repo_at(root, False))))
+            if root not in indexes:
+                indexes[root] = Index.load(root)
+            found.update(check_gold_files([target], lazy_registries(indexes[root])))
     return sorted(found)
 
 
@@ -114,7 +115,7 @@ def load_gold(path: str | Path) -> GoldFile:
     if gold is not None and root is not None:
         from newsclaims.stream import lazy_registries
 
-        found += check_gold(display(p), gold, lazy_registries(Repository.load(root, read_seeds=False)))
+        found += check_gold(display(p), gold, lazy_registries(Index.load(root)))
     if gold is None or found:
         raise ValueError("".join(f"\n  {f}" for f in found) or f"{p}: not a valid gold file")
     return gold

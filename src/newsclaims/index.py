@@ -1,0 +1,166 @@
+"""The corpus index: what validation keeps of the manifest and the registries, read as streams.
+
+A corpus of 10^5 pages has a manifest of 10^5 entries and about as many claim clusters;
+as pydantic objects they were most of the validator's memory (1.7 KB a page, held for
+the whole run). The validator keeps only what its rules read: a page's id, seed file,
+checksum and story (``Listed``), an entity's label, a cluster's story. It reads each of
+these list files as a stream (ijson), checks every record against the generated JSON
+Schema as it comes and keeps that much of it, so the file itself is never in memory.
+A file that is not exactly valid goes through its pydantic model instead, which locates
+every problem, as ``shape.parse_record`` does for annotation files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from itertools import compress, tee
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+import ijson
+
+from newsclaims.models import SCHEMA_VERSION, ClustersFile, EntitiesFile, Manifest, Record
+from newsclaims.problems import Problem, problem
+from newsclaims.repository import Layout, display
+from newsclaims.rules import Registries, check_manifest_listing, check_registry_ids
+from newsclaims.shape import Unreadable, parse_model, read_bytes
+
+T = TypeVar("T")
+
+# C-level parsing, or none: ijson's pure-Python backend is fifty times slower.
+_IJSON = ijson.get_backend("yajl2_c")
+_PREFIX = itemgetter(0)
+
+
+class Listed(NamedTuple):
+    """A manifest entry as validation keeps it (a ``Listing``, like ``ManifestEntry``)."""
+
+    doc_id: str
+    file: str
+    sha256: str
+    story_id: str
+
+
+def _listed(entry: dict[str, Any]) -> Listed:
+    # A story has many pages: one string per story, not per page.
+    return Listed(entry["doc_id"], entry["file"], entry["sha256"], sys.intern(entry["story_id"]))
+
+
+@cache
+def _item_validator(kind: str, layer: str) -> Any:
+    """The jsonschema-rs validator of one record of ``layer``, from the generated schema of ``kind``."""
+    import jsonschema_rs
+
+    from newsclaims.schemagen import json_schema
+    from newsclaims.shape import _for_rust
+
+    schema = _for_rust(json_schema(kind))
+    item = {**schema["properties"][layer]["items"], "$defs": schema["$defs"]}
+    # Formats too: "date" is an annotation only by default, and the model refuses 2022-13-45.
+    return jsonschema_rs.Draft202012Validator(item, validate_formats=True, pattern_options=jsonschema_rs.RegexOptions())
+
+
+def _frames(layer: str) -> list[list[tuple[str, str, Any]]]:
+    """The top-level parse events of a valid list file: its two fields, in either order."""
+    version = [("", "map_key", "schema_version"), ("schema_version", "string", SCHEMA_VERSION)]
+    records = [("", "map_key", layer), (layer, "start_array", None), (layer, "end_array", None)]
+    return [
+        [("", "start_map", None), *first, *second, ("", "end_map", None)]
+        for first, second in ((version, records), (records, version))
+    ]
+
+
+def _streamed(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]) -> list[T] | None:
+    """``keep`` of every record of a valid list file, read as a stream; None when the file is
+    not exactly valid (not JSON, another top level, a record off the schema)."""
+    try:
+        with open(path, "rb") as f:
+            # The events of the top level only (their prefix is "" or one of its two fields),
+            # filtered in C: a Python loop over 10^6 events would cost more than the parse.
+            events, prefixes = tee(_IJSON.parse(f))
+            top = list(compress(events, map({"", "schema_version", layer}.__contains__, map(_PREFIX, prefixes))))
+            if top not in _frames(layer):
+                return None
+            f.seek(0)
+            valid = _item_validator(kind, layer).is_valid
+            out = []
+            for record in _IJSON.items(f, f"{layer}.item", use_float=True):
+                if not valid(record):
+                    return None
+                out.append(keep(record))
+            return out
+    except (ijson.JSONError, UnicodeDecodeError, OSError):
+        return None
+
+
+def read_list(
+    path: Path, kind: str, model: type[Record], layer: str, keep: Callable[[dict[str, Any]], T]
+) -> tuple[list[T] | None, list[Problem]]:
+    """``keep`` of every record of the list file at ``path``, or None with its problems."""
+    label = display(path)
+    kept = _streamed(path, kind, layer, keep)
+    if kept is not None:
+        return kept, []
+    try:
+        data = read_bytes(path)
+    except Unreadable as e:
+        return None, [problem("NC100", label, "", "", str(e))]
+    parsed, found = parse_model(label, data, model)
+    if parsed is None:
+        return None, found
+    # The stream refused what the model accepts: the contracts agree (tested), so this is
+    # not reached; were it ever, the model decides.
+    return [keep(r.model_dump(mode="json")) for r in getattr(parsed, layer)], found
+
+
+@dataclass
+class Index:
+    """What ``validate`` holds of a repository while it checks the documents one by one."""
+
+    layout: Layout
+    entries: list[Listed] | None  # None: no manifest that could be read
+    entity_labels: dict[str, str] | None  # None: entities.json is there but broken
+    cluster_stories: dict[str, str] | None
+    problems: list[Problem]  # of the manifest, its listing of seeds/ and the registries
+
+    @classmethod
+    def load(cls, root: Path) -> Index:
+        lay = Layout(root)
+        problems: list[Problem] = []
+        entries, found = read_list(lay.manifest, "manifest", Manifest, "documents", _listed)
+        problems += found
+        if entries is not None:
+            problems += check_manifest_listing(
+                display(lay.manifest), entries, set(lay.seed_names()), display(lay.seeds)
+            )
+        labels = cls._registry(lay.entities, "entities", EntitiesFile, "entity_id", "label", problems)
+        stories = cls._registry(lay.clusters, "clusters", ClustersFile, "cluster_id", "story_id", problems)
+        return cls(lay, entries, labels, stories, problems)
+
+    @staticmethod
+    def _registry(
+        path: Path, kind: str, model: type[Record], id_field: str, value: str, problems: list[Problem]
+    ) -> dict[str, str] | None:
+        # A repository without annotations yet has no registries: that is not a problem.
+        if not path.exists():
+            return {}
+        pairs, found = read_list(path, kind, model, kind, itemgetter(id_field, value))
+        problems += found
+        if pairs is None:
+            return None
+        problems += check_registry_ids(display(path), [rid for rid, _ in pairs], id_field)
+        return dict(pairs)
+
+    def by_doc_id(self) -> dict[str, Listed]:
+        """doc_id -> entry; a doc_id listed twice (NC505) keeps its first entry."""
+        out: dict[str, Listed] = {}
+        for e in self.entries or ():
+            out.setdefault(e.doc_id, e)
+        return out
+
+    def registries(self, documents: Any) -> Registries:
+        return Registries(self.entity_labels, self.cluster_stories, documents)

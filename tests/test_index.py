@@ -1,0 +1,193 @@
+"""The corpus index: the manifest and registries read as streams, with the models' verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import MiniRepo
+
+from newsclaims import index
+from newsclaims.index import Index, Listed
+from newsclaims.models import FILE_MODELS
+from newsclaims.repository import Repository
+
+FILES = {
+    "manifest": "seeds/manifest.json",
+    "entities": "annotations/entities.json",
+    "clusters": "annotations/clusters.json",
+}
+LAYERS = {"manifest": "documents", "entities": "entities", "clusters": "clusters"}
+
+
+def _whole(mini: MiniRepo, kind: str) -> dict[str, Any]:
+    return json.loads((mini.root / FILES[kind]).read_text(encoding="utf-8"))
+
+
+def _write(mini: MiniRepo, kind: str, text: str | bytes) -> None:
+    path = mini.root / FILES[kind]
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, indent=1)
+
+
+def _streamed(mini: MiniRepo, kind: str) -> list[Any] | None:
+    """What the stream alone makes of the file: None means it handed the file to the model."""
+    return index._streamed(mini.root / FILES[kind], kind, LAYERS[kind], lambda r: r)
+
+
+def test_the_streamed_files_have_just_the_two_top_level_fields_the_stream_expects() -> None:
+    # Were a field added to one of these files, every valid file would go to the model:
+    # still right, but slow. This test says so first.
+    for kind, layer in LAYERS.items():
+        assert set(FILE_MODELS[kind].model_fields) == {"schema_version", layer}, kind
+
+
+def test_a_valid_repository_is_read_by_the_stream_with_what_its_rules_need(mini: MiniRepo) -> None:
+    for kind in FILES:
+        assert _streamed(mini, kind) == _whole(mini, kind)[LAYERS[kind]], kind
+    got = Index.load(mini.root)
+    assert got.problems == []
+    assert got.entries == [Listed("doc-a", "doc-a.txt", mini.manifest[0]["sha256"], "story-1")]
+    assert got.entity_labels == {e["entity_id"]: e["label"] for e in mini.entities}
+    assert got.cluster_stories == {"iran-sent-drones": "story-1"}
+
+
+def test_fields_in_either_order_and_any_layout_stay_on_the_stream(mini: MiniRepo) -> None:
+    whole = _whole(mini, "manifest")
+    _write(
+        mini, "manifest", json.dumps({"documents": whole["documents"], "schema_version": "1.0"}, separators=(",", ":"))
+    )
+    assert _streamed(mini, "manifest") == whole["documents"]
+    assert Index.load(mini.root).problems == []
+
+
+def _manifest_cases(whole: dict[str, Any]) -> dict[str, str | bytes]:
+    entry = whole["documents"][0]
+    return {
+        "extra top-level field": _dumps({**whole, "extra": []}),
+        "extra field after the array": _dumps(whole)[:-2] + ', "documents2": [1]}',
+        "wrong schema_version": _dumps({**whole, "schema_version": "2.0"}),
+        "schema_version a number": _dumps({**whole, "schema_version": 1.0}),
+        "no schema_version": _dumps({"documents": whole["documents"]}),
+        "no documents": _dumps({"schema_version": "1.0"}),
+        "documents an object": _dumps({"schema_version": "1.0", "documents": {"item": entry}}),
+        "documents null": _dumps({"schema_version": "1.0", "documents": None}),
+        "a list at the top": _dumps([whole]),
+        "truncated": _dumps(whole)[:-40],
+        "trailing garbage": _dumps(whole) + "x",
+        "empty": "",
+        "not UTF-8": _dumps(whole).replace("A test page", "A test p\udcffge").encode("utf-8", "surrogateescape"),
+        "byte order mark": "\ufeff" + _dumps(whole),
+        "unknown entry field": _dumps({**whole, "documents": [{**entry, "extra": 1}]}),
+        "entry field missing": _dumps({**whole, "documents": [{k: v for k, v in entry.items() if k != "story_id"}]}),
+        "bad name": _dumps({**whole, "documents": [{**entry, "doc_id": "Doc A"}]}),
+        "date out of range": _dumps({**whole, "documents": [{**entry, "published": "2022-13-45"}]}),
+        "year 0000": _dumps({**whole, "documents": [{**entry, "published": "0000-01-01"}]}),
+        "an entry not an object": _dumps({**whole, "documents": [entry, "doc-b"]}),
+        "a float where a string is": _dumps({**whole, "documents": [{**entry, "title": 1.5}]}),
+    }
+
+
+@pytest.mark.parametrize("case", list(_manifest_cases({"documents": [{}]})))
+def test_a_broken_manifest_gets_exactly_the_problems_its_model_finds(mini: MiniRepo, case: str) -> None:
+    text = _manifest_cases(_whole(mini, "manifest"))[case]
+    _write(mini, "manifest", text)
+    assert _streamed(mini, "manifest") is None  # the stream never accepts what it cannot prove valid
+    expected = Repository.load(mini.root, read_seeds=False).problems  # the models' verdict
+    got = Index.load(mini.root)
+    assert got.problems == expected and expected
+    assert all(p.path == "seeds/manifest.json" for p in got.problems)
+    assert got.entries is None
+
+
+@pytest.mark.parametrize("twice", ["schema_version", "documents"])
+def test_a_manifest_the_model_reads_and_the_stream_refuses_is_read_through_the_model(
+    mini: MiniRepo, twice: str
+) -> None:
+    # A field twice: JSON parsers keep the last value, the stream refuses such a top level.
+    whole = _whole(mini, "manifest")
+    if twice == "schema_version":
+        _write(mini, "manifest", _dumps(whole)[:-2] + ', "schema_version": "1.0"}')
+        assert _streamed(mini, "manifest") is None and Index.load(mini.root).problems == []
+        return
+    _write(
+        mini,
+        "manifest",
+        _dumps({"schema_version": "1.0", "documents": []})[:-2] + f', "documents": {_dumps(whole["documents"])}}}',
+    )
+    assert _streamed(mini, "manifest") is None
+    got = Index.load(mini.root)
+    assert got.problems == Repository.load(mini.root, read_seeds=False).problems == []
+    assert [e.doc_id for e in got.entries or []] == ["doc-a"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "change", "code", "record", "field"),
+    [
+        ("entities", lambda d: d["entities"][0].update(label="HUMAN"), "NC103", "date-friday", "label"),
+        ("entities", lambda d: d.update(extra=1), "NC104", "-", "extra"),
+        ("entities", lambda d: d["entities"].append(dict(d["entities"][1])), "NC302", None, "entity_id"),
+        ("clusters", lambda d: d["clusters"][0].pop("story_id"), "NC101", "iran-sent-drones", "story_id"),
+        ("clusters", lambda d: d.update(schema_version="0.9"), "NC106", "-", "schema_version"),
+        ("clusters", lambda d: d["clusters"].append(dict(d["clusters"][0])), "NC302", "iran-sent-drones", "cluster_id"),
+    ],
+)
+def test_a_broken_registry_gets_exactly_the_problems_its_model_finds(
+    mini: MiniRepo, kind: str, change: Any, code: str, record: str | None, field: str
+) -> None:
+    data = _whole(mini, kind)
+    change(data)
+    _write(mini, kind, _dumps(data))
+    got = Index.load(mini.root)
+    expected = Repository.load(mini.root, read_seeds=False).problems
+    assert got.problems == expected
+    [p] = got.problems
+    assert (p.code, p.path, p.field) == (code, FILES[kind], field)
+    assert record is None or p.record == record
+    # NC302 is a rule over records the stream read: the registry is there, and holds.
+    assert (getattr(got, "entity_labels" if kind == "entities" else "cluster_stories") is None) == (code != "NC302")
+
+
+def test_a_repository_without_registries_has_empty_ones(mini: MiniRepo) -> None:
+    for kind in ("entities", "clusters"):
+        (mini.root / FILES[kind]).unlink()
+    got = Index.load(mini.root)
+    assert got.entity_labels == {} and got.cluster_stories == {}
+    assert got.problems == Repository.load(mini.root, read_seeds=False).problems == []
+
+
+def test_a_missing_manifest_is_one_problem(mini: MiniRepo) -> None:
+    (mini.root / FILES["manifest"]).unlink()
+    got = Index.load(mini.root)
+    assert got.entries is None
+    assert [(p.code, p.path, p.message) for p in got.problems] == [
+        ("NC100", "seeds/manifest.json", "file does not exist")
+    ]
+
+
+def test_the_listing_rules_run_on_the_streamed_entries(mini: MiniRepo) -> None:
+    mini.manifest.append(mini.entry("doc-a", "doc-b.txt"))
+    mini.write()
+    got = Index.load(mini.root)
+    assert sorted((p.code, p.record, p.field) for p in got.problems) == [
+        ("NC503", "doc-a", "file"),
+        ("NC505", "doc-a", "doc_id"),
+    ]
+    assert got.problems == Repository.load(mini.root, read_seeds=False).problems
+    assert list(got.by_doc_id()) == ["doc-a"] and got.by_doc_id()["doc-a"].file == "doc-a.txt"
+
+
+def test_stories_are_held_once(tmp_path: Path) -> None:
+    from newsclaims.synth import synthesize
+
+    synthesize(30, tmp_path / "r", seed=3)
+    entries = Index.load(tmp_path / "r").entries or []
+    by_story: dict[str, set[int]] = {}
+    for e in entries:
+        by_story.setdefault(e.story_id, set()).add(id(e.story_id))
+    assert len(by_story) < len(entries) and all(len(ids) == 1 for ids in by_story.values())
