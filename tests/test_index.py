@@ -105,22 +105,36 @@ def test_a_broken_manifest_gets_exactly_the_problems_its_model_finds(mini: MiniR
     assert got.entries is None
 
 
-@pytest.mark.parametrize("twice", ["schema_version", "documents"])
-def test_a_manifest_the_model_reads_and_the_stream_refuses_is_read_through_the_model(
-    mini: MiniRepo, twice: str
-) -> None:
-    # A field twice: JSON parsers keep the last value, the stream refuses such a top level.
+def _repeated_fields(whole: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    """A field written twice, which JSON parsers (pydantic's, ijson's) read as its last value:
+    the text, and whether the stream takes it (it refuses a top level with a field twice).
+    The entry's doc_id is doc-x; where it is written twice, its last value is doc-a."""
+    entry, entries = json.dumps(whole["documents"][0]), json.dumps(whole["documents"])
+    return {
+        "schema_version twice": (
+            '{"schema_version": "1.0", "documents": '
+            + entries.replace("doc-x", "doc-a")
+            + ', "schema_version": "1.0"}',
+            False,
+        ),
+        "documents twice": (
+            '{"schema_version": "1.0", "documents": [], "documents": ' + entries.replace("doc-x", "doc-a") + "}",
+            False,
+        ),
+        "a field twice in an entry": (
+            '{"schema_version": "1.0", "documents": [' + entry[:-1] + ', "doc_id": "doc-a"}]}',
+            True,
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", list(_repeated_fields({"documents": [{}]})))
+def test_a_field_written_twice_reads_as_its_last_value_either_way(mini: MiniRepo, case: str) -> None:
     whole = _whole(mini, "manifest")
-    if twice == "schema_version":
-        _write(mini, "manifest", _dumps(whole)[:-2] + ', "schema_version": "1.0"}')
-        assert _streamed(mini, "manifest") is None and Index.load(mini.root).problems == []
-        return
-    _write(
-        mini,
-        "manifest",
-        _dumps({"schema_version": "1.0", "documents": []})[:-2] + f', "documents": {_dumps(whole["documents"])}}}',
-    )
-    assert _streamed(mini, "manifest") is None
+    whole["documents"][0]["doc_id"] = "doc-x"
+    text, streamed = _repeated_fields(whole)[case]
+    _write(mini, "manifest", text)
+    assert (_streamed(mini, "manifest") is not None) == streamed
     got = Index.load(mini.root)
     assert got.problems == Repository.load(mini.root, read_seeds=False).problems == []
     assert [e.doc_id for e in got.entries or []] == ["doc-a"]
