@@ -206,7 +206,7 @@ def test_manifest_patterns_mean_the_same_to_the_models_engine_and_to_the_exporte
         "20220101",
         "2022-01-01T00:00:00",
         "2022-01-01\n",
-        "２０２２-01-01",
+        "\uff12\uff10\uff12\uff12-01-01",  # full-width digits: \d would match them, [0-9] does not
     ],
 )
 def test_a_publication_date_passes_the_model_exactly_when_it_passes_the_exported_schema(published: str) -> None:
