@@ -15,7 +15,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from itertools import compress, tee
 from operator import itemgetter
 from pathlib import Path
@@ -27,7 +26,7 @@ from newsclaims.models import SCHEMA_VERSION, ClustersFile, EntitiesFile, Manife
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, display
 from newsclaims.rules import Registries, check_manifest_listing, check_registry_ids
-from newsclaims.shape import Unreadable, parse_model, read_bytes
+from newsclaims.shape import Unreadable, fast_validator, parse_model, read_bytes
 
 T = TypeVar("T")
 
@@ -48,20 +47,6 @@ class Listed(NamedTuple):
 def _listed(entry: dict[str, Any]) -> Listed:
     # A story has many pages: one string per story, not per page.
     return Listed(entry["doc_id"], entry["file"], entry["sha256"], sys.intern(entry["story_id"]))
-
-
-@cache
-def _item_validator(kind: str, layer: str) -> Any:
-    """The jsonschema-rs validator of one record of ``layer``, from the generated schema of ``kind``."""
-    import jsonschema_rs
-
-    from newsclaims.schemagen import json_schema
-    from newsclaims.shape import _for_rust
-
-    schema = _for_rust(json_schema(kind))
-    item = {**schema["properties"][layer]["items"], "$defs": schema["$defs"]}
-    # Formats too: "date" is an annotation only by default, and the model refuses 2022-13-45.
-    return jsonschema_rs.Draft202012Validator(item, validate_formats=True, pattern_options=jsonschema_rs.RegexOptions())
 
 
 def _frames(layer: str) -> list[list[tuple[str, str, Any]]]:
@@ -86,7 +71,7 @@ def _streamed(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]]
             if top not in _frames(layer):
                 return None
             f.seek(0)
-            valid = _item_validator(kind, layer).is_valid
+            valid = fast_validator(kind, layer).is_valid
             out = []
             for record in _IJSON.items(f, f"{layer}.item", use_float=True):
                 if not valid(record):

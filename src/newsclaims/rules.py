@@ -188,14 +188,16 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
     ):
         for c in gold["claims"]:
             cluster_id = c.get("cluster_id")
-            cluster_story = None if cluster_id is None else stories.get(cluster_id)
-            if cluster_id is not None and cluster_story is None:
+            if cluster_id is None:
+                continue
+            cluster_story = stories.get(cluster_id)
+            if cluster_story is None:
                 out.append(
                     problem(
                         "NC305", label, c["claim_id"], "cluster_id", f"cluster {cluster_id!r} is not in clusters.json"
                     )
                 )
-            elif story_id is not None and cluster_story is not None and cluster_story != story_id:
+            elif story_id is not None and cluster_story != story_id:
                 out.append(
                     problem(
                         "NC306",

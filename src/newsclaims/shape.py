@@ -161,14 +161,19 @@ def _for_rust(node: Any) -> Any:
 
 
 @cache
-def fast_validator(kind: str) -> Any:
-    """The jsonschema-rs validator for the generated JSON Schema of ``kind``."""
+def fast_validator(kind: str, layer: str | None = None) -> Any:
+    """The jsonschema-rs validator for the generated JSON Schema of ``kind`` (with ``layer``:
+    of one record of that list field, for files read a record at a time)."""
     import jsonschema_rs
 
     from newsclaims.schemagen import json_schema
 
+    schema = _for_rust(json_schema(kind))
+    if layer is not None:
+        schema = {**schema["properties"][layer]["items"], "$defs": schema["$defs"]}
+    # Formats too: "date" is only an annotation by default, and the models refuse 2022-13-45.
     return jsonschema_rs.Draft202012Validator(
-        _for_rust(json_schema(kind)), pattern_options=jsonschema_rs.RegexOptions()
+        schema, validate_formats=True, pattern_options=jsonschema_rs.RegexOptions()
     )
 
 
