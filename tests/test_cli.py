@@ -94,6 +94,22 @@ def test_this_repository_validates() -> None:
 # -- seeds add ---------------------------------------------------------------
 
 
+HEAVY = ("datasets", "spacy", "label_studio_sdk", "pyarrow", "pandas", "requests")
+
+
+def test_validate_inputs_imports_none_of_the_build_or_round_stack(mini: MiniRepo) -> None:
+    # CI runs this command on every push: datasets, spaCy and label-studio-sdk cost it 1.7 s and
+    # 175 MB of start-up, and none of them is needed for the inputs' rules.
+    mini.gold["doc-a"]["mentions"][0]["label"] = "HUMAN"
+    mini.write()
+    code = (
+        "import sys; from newsclaims.cli import main; code = main(['validate', sys.argv[1]]); "
+        f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(mini.root)], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines()[-1] == "1 []", done.stderr
+    assert "NC103" in done.stdout
+
 def seeds_add(mini: MiniRepo, page: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = ["--outlet", "Example Times", "--title", "A page", "--published", "2022-12-11", "--story", "story-1"]
     return run("seeds", "add", str(page), *args, *extra, cwd=mini.root)
