@@ -23,6 +23,10 @@ def test_bench_runs_on_a_tiny_corpus_and_finds_every_injected_error(tmp_path: Pa
     (row,) = result["rows"]
     assert row["documents"] == 25 and row["injected_errors"] == 5
     assert row["validate"]["extra"] == 5  # every injected error reported, nothing else
+    # The command prints the same five, one line each; its peak is its own, not this step's
+    # few MB (the command imports pydantic, numpy and jsonschema-rs).
+    assert row["validate_command"]["extra"] == 5
+    assert row["validate_command"]["peak_mb"] > 2 * row["floor"]["peak_mb"]
     assert row["load_dataset"]["extra"] > 25
     assert "| 25 |" in (tmp_path / "results.md").read_text()
     # Repeated steps keep their fastest run and list every run; build runs once.
