@@ -81,7 +81,6 @@ orjson.loads((root / "seeds/manifest.json").read_bytes())
         """
 done = subprocess.run([EXE, "validate", "--inputs-only", REPO], capture_output=True, text=True)
 extra = len(done.stdout.splitlines())
-child_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 """,
     ),
     "build": (
@@ -114,9 +113,10 @@ try:
     peak_mb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
 except (OSError, StopIteration):
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-# A step that runs a command reports the command's peak: its only child, forked from this
-# process while it held a few MB (the fork's RSS is that floor, see above).
-peak_mb = globals().get("child_peak_mb", peak_mb)
+# The peak of the step's largest process: a command's, or a forked worker's (its resident pages
+# include those it shares with this process). The children's ru_maxrss starts from this
+# process's size when it forked them, which is below the peak of any step that forks.
+peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 print(json.dumps({{"seconds": seconds, "setup_seconds": setup_seconds, "peak_mb": peak_mb, "extra": extra}}))
 """
 
@@ -218,7 +218,8 @@ def markdown(result: dict[str, object]) -> str:
         "",
         f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times and the "
         "fastest is kept (all runs: results.json); build runs once. Imports and the schema compile are "
-        "timed apart (setup s) and not in docs/s.",
+        "timed apart (setup s) and not in docs/s. Peak MB is the step's largest process "
+        "(with --jobs, a worker's resident pages include those it shares with the parent).",
         "floor: every gold file read and parsed with orjson, every seed read and decoded, the manifest parsed, "
         "files read with plain os calls as validate reads them; floor_pathlib: the same with glob and "
         "Path.read_bytes, as the floor was first measured (slower, so a ratio to it flatters validate). "
