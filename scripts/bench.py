@@ -11,6 +11,7 @@ This is a script, not a test: the tests only check that it runs on a tiny corpus
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -131,6 +132,40 @@ def run_step(step: str, repo: Path, out: Path) -> dict[str, float]:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def instructions(step: str, repo: Path, out: Path) -> int:
+    """The instructions a step's process executes, counted by valgrind's callgrind.
+
+    A count, not a time: it does not depend on what else the machine is doing, and runs of
+    the same code differ by about 1% (the hash seed is fixed; allocation patterns are not).
+    So it tells whether the work per document grows with the corpus where wall-clock
+    throughput on a shared machine drifts by tens of percent between runs.
+    """
+    setup, body = STEPS[step]
+    code = CHILD.format(repo=str(repo), out=str(out), setup=setup, body=body)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix="cg-") as tmp:
+        counts = Path(tmp) / "callgrind.out"
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={counts}", sys.executable, "-c", code]
+        subprocess.run(command, capture_output=True, env=env, check=True)
+        for line in counts.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+    raise RuntimeError(f"callgrind wrote no total for {step}")
+
+
+def work_per_document(sizes: list[int], work: Path, errors: int) -> list[dict[str, int]]:
+    """validate's instruction count on the injected-error corpus of each size (written if missing)."""
+    from newsclaims.synth import synthesize
+
+    counted = []
+    for n in sizes:
+        broken = work / f"broken-{n}"
+        if not broken.exists():
+            synthesize(n, broken, seed=n, errors=errors)
+        counted.append({"documents": n, "instructions": instructions("validate", broken, work / f"corpus-{n}")})
+    return counted
 
 
 def megabytes(folder: Path) -> float:
@@ -276,6 +311,19 @@ def markdown(result: dict[str, object]) -> str:
             "target (a constant plus one document) is missed by that index, which NC502-NC507 need: they compare "
             "every document with every other."
         )
+    counted: list[dict[str, int]] = result.get("instructions", [])  # type: ignore[assignment]
+    if len(counted) >= 2:
+        # Per document between consecutive sizes: the fixed cost (imports, schema compile) cancels.
+        pairs = list(itertools.pairwise(counted))
+        marginal = [(b["instructions"] - a["instructions"]) / (b["documents"] - a["documents"]) for a, b in pairs]
+        steps = "; ".join(
+            f"{a['documents']} → {b['documents']}: {m / 1e6:.3f}M" for (a, b), m in zip(pairs, marginal, strict=True)
+        )
+        growth = f"; the last is {marginal[-1] / marginal[0] - 1:+.1%} on the first" if len(marginal) > 1 else ""
+        lines.append(
+            f"- **Work per document** (validate, instructions counted by callgrind, which do not depend on the "
+            f"machine's load): {steps}{growth}."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -286,10 +334,19 @@ def main() -> int:
     ap.add_argument("--out", default=str(ROOT / "benchmarks"), help="folder for results.md and results.json")
     ap.add_argument("--work", help="scratch folder (default: a temporary one)")
     ap.add_argument("--repeat", type=int, default=3, help=f"runs of each of {', '.join(REPEATED)}; the fastest is kept")
+    ap.add_argument(
+        "--instructions",
+        default="",
+        help="sizes at which to count validate's instructions with callgrind, after the timings, e.g. "
+        "200,2000,20000 (about 20 minutes; 10^5 documents would take hours)",
+    )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         result = bench(sizes, Path(tmp), args.errors, args.repeat)
+        if args.instructions:
+            counted = [int(n) for n in args.instructions.split(",")]
+            result["instructions"] = work_per_document(counted, Path(tmp), args.errors)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from conftest import REPO_ROOT
+
+
+def _bench_module() -> Any:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench", REPO_ROOT / "scripts" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
 
 
 def test_bench_runs_on_a_tiny_corpus_and_finds_every_injected_error(tmp_path: Path) -> None:
@@ -39,17 +52,41 @@ def test_bench_runs_on_a_tiny_corpus_and_finds_every_injected_error(tmp_path: Pa
 def test_a_step_reports_its_own_peak_memory_not_the_bench_process_peak(tmp_path: Path) -> None:
     # Linux carries ru_maxrss across fork and exec: the floor of a 10^5-page run once reported
     # the 349 MB the bench itself had reached while writing the corpora.
-    import importlib.util
-
     from newsclaims.synth import synthesize
 
-    spec = importlib.util.spec_from_file_location("bench", REPO_ROOT / "scripts" / "bench.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _bench_module()
     synthesize(5, tmp_path / "repo", seed=2)
     ballast = bytearray(400 * 2**20)
     ballast[:: 1 << 12] = b"\x01" * len(range(0, len(ballast), 1 << 12))  # resident, not just reserved
     step = bench.run_step("floor", tmp_path / "repo", tmp_path / "out")
     assert 0 < step["peak_mb"] < 200, step
     del ballast
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed (apt: valgrind)")
+def test_instructions_grow_with_the_documents_read(tmp_path: Path) -> None:
+    from newsclaims.synth import synthesize
+
+    bench = _bench_module()
+    counted = []
+    for n in (2, 40):
+        synthesize(n, tmp_path / f"repo-{n}", seed=1)
+        counted.append(bench.instructions("floor", tmp_path / f"repo-{n}", tmp_path / "out"))
+    # 38 pages more to read and parse: well over the ~1% two runs of the same code differ by.
+    assert 1.02 * counted[0] < counted[1], counted
+
+
+def test_work_per_document_is_reported_between_consecutive_sizes() -> None:
+    bench = _bench_module()
+    result = {
+        "machine": {"cpus": "2", "processor": "x", "python": "3.11", "platform": "p"},
+        "repeat": 1,
+        "rows": [],
+        "instructions": [
+            {"documents": 100, "instructions": 1_000_000_000},
+            {"documents": 1100, "instructions": 2_000_000_000},
+            {"documents": 11100, "instructions": 12_500_000_000},
+        ],
+    }
+    (line,) = [x for x in bench.markdown(result).splitlines() if x.startswith("- **Work per document**")]
+    assert "100 → 1100: 1.000M; 1100 → 11100: 1.050M; the last is +5.0% on the first." in line

@@ -110,6 +110,7 @@ def test_validate_inputs_imports_none_of_the_build_or_round_stack(mini: MiniRepo
     assert done.stdout.splitlines()[-1] == "1 []", done.stderr
     assert "NC103" in done.stdout
 
+
 def seeds_add(mini: MiniRepo, page: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     args = ["--outlet", "Example Times", "--title", "A page", "--published", "2022-12-11", "--story", "story-1"]
     return run("seeds", "add", str(page), *args, *extra, cwd=mini.root)

@@ -46,6 +46,15 @@ def test_every_injected_error_is_found_exactly(tmp_path: Path, monkeypatch: obje
     assert found == {(i["code"], i["path"], i["record"], i["field"]) for i in injected}
 
 
+def test_writes_into_a_folder_not_made_yet_and_replaces_an_old_one_whole(tmp_path: Path) -> None:
+    out = tmp_path / "not" / "made" / "repo"
+    synthesize(3, out, seed=1)
+    (out / "stray.txt").write_text("left by an earlier run")
+    synthesize(4, out, seed=1)
+    assert len(list((out / "seeds").glob("*.txt"))) == 4 and not (out / "stray.txt").exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["repo"]  # no temporary folder left behind
+
+
 def test_parallel_validation_reports_the_same(tmp_path: Path) -> None:
     synthesize(60, tmp_path / "repo", seed=7, errors=3)
     serial = validate(tmp_path / "repo", corpus=False)

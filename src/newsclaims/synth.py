@@ -227,7 +227,10 @@ def synthesize(n: int, out: Path, seed: int = 0, errors: int = 0) -> dict[str, A
     """Write the synthetic repository into ``out`` (replaced whole); returns what was written."""
     rng = random.Random(seed)
     ents = _entities()
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent if out.parent.exists() else None))
+    # Written beside its place and renamed into it whole: a temporary folder elsewhere (another
+    # file system) could not be renamed, so a missing parent is made first.
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         (tmp / "seeds").mkdir()
         (tmp / "annotations" / "gold").mkdir(parents=True)
