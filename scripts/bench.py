@@ -139,14 +139,19 @@ print(json.dumps({{"seconds": seconds, "setup_seconds": setup_seconds, "peak_mb"
 """
 
 
-def run_step(step: str, repo: Path, out: Path) -> dict[str, float]:
+def child(step: str, repo: Path, out: Path) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the process that runs ``step``."""
     setup, body = STEPS[step]
     code = CHILD.format(repo=str(repo), out=str(out), setup=setup, body=body)
+    return [sys.executable, "-c", code], {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+def run_step(step: str, repo: Path, out: Path) -> dict[str, float]:
+    command, env = child(step, repo, out)
     # A fresh HF_HOME per run: a repeated load_dataset would otherwise read the Arrow cache
     # the first run wrote, and time a cache hit instead of a load.
     with tempfile.TemporaryDirectory(dir=out.parent, prefix="hf-") as hf:
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "HF_HOME": hf}
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+        done = subprocess.run(command, capture_output=True, text=True, env={**env, "HF_HOME": hf}, check=True)
     result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -159,13 +164,11 @@ def instructions(step: str, repo: Path, out: Path) -> int:
     So it tells whether the work per document grows with the corpus where wall-clock
     throughput on a shared machine drifts by tens of percent between runs.
     """
-    setup, body = STEPS[step]
-    code = CHILD.format(repo=str(repo), out=str(out), setup=setup, body=body)
+    command, env = child(step, repo, out)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix="cg-") as tmp:
         counts = Path(tmp) / "callgrind.out"
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "PYTHONHASHSEED": "0"}
-        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={counts}", sys.executable, "-c", code]
-        subprocess.run(command, capture_output=True, env=env, check=True)
+        callgrind = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={counts}", *command]
+        subprocess.run(callgrind, capture_output=True, env={**env, "PYTHONHASHSEED": "0"}, check=True)
         for line in counts.read_text().splitlines():
             if line.startswith(("summary:", "totals:")):
                 return int(line.split()[1])
@@ -174,15 +177,22 @@ def instructions(step: str, repo: Path, out: Path) -> int:
 
 def work_per_document(sizes: list[int], work: Path, errors: int) -> list[dict[str, int]]:
     """validate's instruction count on the injected-error corpus of each size (written if missing)."""
-    from newsclaims.synth import synthesize
-
     counted = []
     for n in sizes:
-        broken = work / f"broken-{n}"
-        if not broken.exists():
-            synthesize(n, broken, seed=n, errors=errors)
+        broken = synthesized(work, "broken", n, errors)
         counted.append({"documents": n, "instructions": instructions("validate", broken, work / f"corpus-{n}")})
     return counted
+
+
+def synthesized(work: Path, name: str, n: int, errors: int = 0) -> Path:
+    """``work/<name>-<n>``, the synthetic corpus of ``n`` documents seeded by ``n`` (so the same
+    pages for every step and size) with ``errors`` injected per rule family; written if missing."""
+    from newsclaims.synth import synthesize
+
+    folder = work / f"{name}-{n}"
+    if not folder.exists():
+        synthesize(n, folder, seed=n, errors=errors)
+    return folder
 
 
 def megabytes(folder: Path) -> float:
@@ -207,17 +217,14 @@ def best_of(step: str, repo: Path, out: Path, repeat: int) -> dict[str, object]:
 
 
 def bench(sizes: list[int], work: Path, errors: int, repeat: int = 3) -> dict[str, object]:
-    from newsclaims.synth import synthesize
-
     rows = []
     for n in sizes:
         # The floor and validate read the copy with injected errors; build (which refuses a
         # repository with errors) and load_dataset use the same corpus without them.
-        broken, clean, out = work / f"broken-{n}", work / f"clean-{n}", work / f"corpus-{n}"
         t = time.perf_counter()
-        synthesize(n, broken, seed=n, errors=errors)
+        broken = synthesized(work, "broken", n, errors)
         synth_s = time.perf_counter() - t
-        synthesize(n, clean, seed=n)
+        clean, out = synthesized(work, "clean", n), work / f"corpus-{n}"
         size = megabytes(broken)
         row: dict[str, object] = {"documents": n, "input_mb": round(size, 1), "synth_seconds": round(synth_s, 2)}
         # The files were just written: flush them and read them once untimed, so that every
