@@ -66,7 +66,7 @@ def spans_of(gold: Rec) -> list[dict[str, Any]]:
     return [*gold["noise"], *non_noise_spans(gold)]  # type: ignore[list-item]
 
 
-EDITS = ("shift", "grow", "text", "space", "empty", "beyond", "negative", "float", "copy")
+EDITS = ("shift", "grow", "text", "longer", "shorter", "space", "empty", "beyond", "negative", "float", "copy")
 
 
 def edit(gold: dict[str, Any], text: str, data: st.DataObject) -> None:
@@ -87,6 +87,10 @@ def edit(gold: dict[str, Any], text: str, data: st.DataObject) -> None:
         target.update(end=e, text=text[target["start"] : e])
     elif kind == "text":
         target["text"] = target["text"][:-1] + ("x" if target["text"][-1] != "x" else "y")
+    elif kind == "longer":  # the text runs on past end, as the document does: only the length is wrong
+        target["text"] = text[target["start"] : target["end"] + 1]
+    elif kind == "shorter":
+        target["text"] = target["text"][:-1] or target["text"]
     elif kind == "space":
         s = max(0, target["start"] - 1)
         target.update(start=s, text=text[s : target["end"]])
@@ -121,7 +125,11 @@ def test_a_document_the_screen_passes_has_no_span_problem(data: st.DataObject) -
 
 
 def test_every_span_rule_broken_once_is_flagged() -> None:
-    base, text = PAGES[0]
+    # A page the screen passes, so that each break below is what makes it flag the page.
+    base, text = next(
+        (g, t) for g, t in PAGES[len(GOLD) :] if any(a.get("cue") and a.get("source") for a in g["attributions"])
+    )
+    assert clean([(base, text)]) == [True]
 
     def at(start: int, end: int) -> dict[str, Any]:
         return {"start": start, "end": end, "text": text[start:end]}
@@ -129,6 +137,7 @@ def test_every_span_rule_broken_once_is_flagged() -> None:
     mentions = sorted(base["mentions"], key=lambda m: m["start"])
     spaced = next(m for m in mentions if text[m["end"]].isspace())
     first, second = mentions[0], mentions[1]
+    long = next(m for m in mentions if len(m["text"]) > 2 and not m["text"][-2].isspace())
     noise = base["noise"][0]
     attribution = next(a for a in base["attributions"] if a.get("cue") and a.get("source"))
     fragment = next(c for c in base["claims"] if c["claim_id"] == attribution["claim_id"])["fragments"][0]
@@ -147,6 +156,8 @@ def test_every_span_rule_broken_once_is_flagged() -> None:
         "NC201": lambda g: mention(g, first).update(end=first["start"]),
         "NC202": lambda g: mention(g, first).update(end=len(text) + 1),
         "NC203": lambda g: mention(g, first).update(text=first["text"] + "!"),
+        # The text is what the document has at start, one character short: only its length tells.
+        "NC203 ": lambda g: mention(g, long).update(text=long["text"][:-1]),
         "NC204": lambda g: mention(g, spaced).update(at(spaced["start"], spaced["end"] + 1)),
         "NC401": lambda g: g["noise"].append({**noise, "noise_id": "n-extra"}),
         "NC402": lambda g: mention(g, first).update(at(noise["start"], noise["end"])),
@@ -158,5 +169,5 @@ def test_every_span_rule_broken_once_is_flagged() -> None:
     for code, brk in breaks.items():
         broken = copy.deepcopy(base)
         brk(broken)
-        assert code in {p.code for p in check_spans("x", broken, text)}, code
+        assert code.strip() in {p.code for p in check_spans("x", broken, text)}, code
         assert clean([(broken, text), (base, text)])[0] is False, code

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import chain, repeat
-from operator import getitem, itemgetter, ne
+from operator import itemgetter, ne
 from typing import Any
 
 import numpy as np
@@ -93,12 +93,13 @@ def clean(batch: Sequence[tuple[Rec, str]]) -> list[bool]:
     size = end - start
     # NC201, NC202.
     bad = (start < 0) | (size <= 0) | (end > length[doc])
-    # NC203: each span's slice of its text, in C-level passes (a slice copies a few dozen
-    # characters; encoding every text of the batch to a code-point array cost more).
+    # NC203: within the text (checked above), text[start:end] == value exactly when the value
+    # is end - start long and the text has it at start; ``startswith`` compares in place,
+    # where a slice per span copied it first (3.5 against 9.5 us per page).
     per_span = list(chain.from_iterable(map(repeat, texts, per_doc.tolist())))
-    slices = list(map(getitem, per_span, map(slice, starts, ends)))
-    if slices != values:
-        bad |= np.fromiter(map(ne, slices, values), dtype=bool, count=len(spans))
+    bad |= np.fromiter(map(len, values), dtype=np.int64, count=len(spans)) != size
+    if not all(map(str.startswith, per_span, values, starts)):
+        bad |= ~np.fromiter(map(str.startswith, per_span, values, starts), dtype=bool, count=len(spans))
     # NC204 on the values (equal to the slices where it matters): ``str.strip`` strips exactly
     # what ``str.isspace`` calls whitespace and returns the very same object when there is
     # none, so the comparison below is one identity check per span.
