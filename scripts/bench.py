@@ -205,7 +205,14 @@ def machine() -> dict[str, str]:
         "platform": platform.platform(),
         "cpus": str(os.cpu_count()),
         "processor": platform.processor() or platform.machine(),
+        "screen": "compiled" if screen_compiled() else "not compiled: every file through the Python rules",
     }
+
+
+def screen_compiled() -> bool:
+    from newsclaims.screen import COMPILED
+
+    return COMPILED
 
 
 def best_of(step: str, repo: Path, out: Path, repeat: int) -> dict[str, object]:
@@ -273,7 +280,8 @@ def markdown(result: dict[str, object]) -> str:
         "# Benchmarks",
         "",
         "Written by `scripts/bench.py`; do not edit. Synthetic corpora from `newsclaims synth` (about 3 KB per page).",
-        f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}.",
+        f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}; "
+        f"validator screen (`newsclaims._clean`): {m.get('screen', 'not recorded')}.",
         "",
         f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times and the "
         "fastest is kept (all runs: results.json); build runs once. Imports and the schema compile are "

@@ -182,3 +182,17 @@ def test_path_like_ids_never_reach_the_filesystem(mini: MiniRepo) -> None:
     found = validate()
     assert ("NC105", GOLD, "../../etc/passwd", "doc_id") in [(p.code, p.path, p.record, p.field) for p in found]
     assert all(p.code.startswith("NC1") for p in found)
+
+
+def test_integral_float_offsets_are_offsets_in_every_layer(mini: MiniRepo) -> None:
+    # 3.0 is a JSON integer: valid as an offset, so validation reports nothing and the
+    # layer sweeps must not fail on it (a noise span's 3.0 once raised a TypeError).
+    gold = mini.gold["doc-a"]
+    for layer in ("noise", "mentions"):
+        gold[layer][0].update(start=float(gold[layer][0]["start"]), end=float(gold[layer][0]["end"]))
+    mini.write()
+    assert validate(mini.root, corpus=False) == []
+    # And an overlap with a float offset is still reported where it is.
+    gold["noise"].append({**gold["noise"][0], "noise_id": "n9"})
+    mini.write()
+    assert [(p.code, p.record, p.field) for p in validate(mini.root, corpus=False)] == [("NC401", "n9", "span")]

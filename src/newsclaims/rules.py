@@ -458,6 +458,7 @@ def check_spans(label: str, data: Rec, text: str) -> list[Problem]:
     """NC201-NC204 for every span of one annotation file, then NC401-NC406 over the sound ones."""
     if _sound([*data["noise"], *non_noise_spans(data)], text):
         return check_layers(label, data)
+    data = _int_offsets(data)
     out = []
     valid: set[Where] = set()
     for where, span in _spans(data):
@@ -466,6 +467,26 @@ def check_spans(label: str, data: Rec, text: str) -> list[Problem]:
         if not found or found[0].code == "NC204":
             valid.add(where)
     return out + check_layers(label, data, valid)
+
+
+def _int_offsets(data: Rec) -> Rec:
+    """``data`` with every integral float offset (3.0 is a JSON integer too) as an int: the
+    layer sweeps slice and size by offsets, and a float there raised instead of reporting."""
+
+    def fix(span: Rec) -> Rec:
+        if type(span["start"]) is float or type(span["end"]) is float:
+            return {**span, "start": int(span["start"]), "end": int(span["end"])}
+        return span
+
+    return {
+        **data,
+        "mentions": [fix(m) for m in data["mentions"]],
+        "noise": [fix(n) for n in data["noise"]],
+        "claims": [{**c, "fragments": [fix(f) for f in c["fragments"]]} for c in data["claims"]],
+        "attributions": [
+            {**a, **{k: fix(a[k]) for k in ("source", "cue") if a.get(k) is not None}} for a in data["attributions"]
+        ],
+    }
 
 
 def check_registry_ids(label: str, ids: list[str], field: str) -> list[Problem]:

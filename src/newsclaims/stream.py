@@ -1,9 +1,9 @@
 """Validating a repository one document at a time, in one process or many.
 
 The unit of work is a document: read its seed (checksum, UTF-8), then check every
-annotation file of it, then let both go. Units go in batches of ``BATCH`` whose span
-rules are screened together (``screen.clean``); memory stays at the manifest, the
-registries and one batch. Units are independent, so they spread over processes; what
+annotation file of it, then let both go; a file the screen passes (``screen.passes``)
+skips the rules. Memory stays at the manifest, the registries and one batch of
+``BATCH`` units. Units are independent, so they spread over processes; what
 needs all documents at once (the same bytes listed twice, NC506) is a merge afterwards.
 ``batch_checker`` is the same check as a pure function to hand to any other executor.
 """
@@ -23,8 +23,8 @@ from newsclaims.documents import Document, Listing, decode_text
 from newsclaims.index import Index, Listed
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, display, names_in
-from newsclaims.rules import Rec, Registries, check_duplicate_bytes, check_records, check_seed, check_spans
-from newsclaims.screen import clean
+from newsclaims.rules import Registries, check_duplicate_bytes, check_records, check_seed, check_spans
+from newsclaims.screen import passes
 from newsclaims.shape import Unreadable, parse_record, read_bytes
 
 
@@ -92,14 +92,8 @@ class Checked:
 
 def check_units(units: Sequence[Unit], ctx: Context, first: int = 0) -> Checked:
     """Every problem of a batch of documents (seeds and annotation files; ``first``: the number
-    of the first unit); the span rules of all of them are screened at once.
-
-    Each file's records are checked as it is read; its spans wait for the batch's
-    screen (``screen.clean``), and only a file the screen flags gets the span-by-span
-    ``check_spans``. Memory holds the batch, never the corpus.
-    """
+    of the first unit). Memory holds the batch, never the corpus."""
     checked = Checked()
-    waiting: list[Waiting] = []
     documents = ctx.registries.documents
     for number, unit in enumerate(units, first):
         out = checked.problems
@@ -128,35 +122,21 @@ def check_units(units: Sequence[Unit], ctx: Context, first: int = 0) -> Checked:
             except Unreadable as e:
                 out.append(problem("NC100", label, "", "", str(e)))
                 continue
-            _check_file(label, data, ctx.registries, out, waiting)
-    _screen(waiting)
+            out += check_file(label, data, ctx.registries)
     return checked
 
 
-# An annotation file whose spans wait for the batch's screen: label, record, text, where its problems go.
-Waiting = tuple[str, Rec, str, list[Problem]]
-
-
-def _check_file(label: str, data: bytes, reg: Registries, out: list[Problem], waiting: list[Waiting]) -> None:
-    """Shape and record rules of one annotation file into ``out``; its spans join ``waiting``."""
+def check_file(label: str, data: bytes, reg: Registries) -> list[Problem]:
+    """Every problem of one annotation file's bytes: shape, then (unless the screen passes
+    the file) the record rules, then the span rules against its document's text."""
     gold, found = parse_record(label, data, "gold")
-    out += found
-    if gold is None:
-        return
-    found, doc = check_records(label, gold, reg)
-    out += found
+    if gold is None or passes(label, gold, reg):
+        return found
+    more, doc = check_records(label, gold, reg)
+    found += more
     if doc is not None:
-        waiting.append((label, gold, doc.text, out))
-
-
-def _screen(waiting: list[Waiting]) -> None:
-    """The span rules of every waiting file: one screen, then ``check_spans`` where it flags."""
-    if not waiting:
-        return
-    screened = clean([(record, text) for _, record, text, _ in waiting])
-    for (label, record, text, out), ok in zip(waiting, screened, strict=True):
-        if not ok:
-            out += check_spans(label, record, text)
+        found += check_spans(label, gold, doc.text)
+    return found
 
 
 def lazy_registries(index: Index) -> Registries:
@@ -166,7 +146,7 @@ def lazy_registries(index: Index) -> Registries:
     return index.registries(SeedTexts(index.by_doc_id(), index.layout.seeds))
 
 
-BATCH = 64  # documents screened together: enough to amortise numpy's calls, small enough for the cache
+BATCH = 64  # documents per batch: the unit of the --jobs chunks and of the problems' merge
 # Set before the pool forks, so that workers inherit them instead of unpickling them.
 _CONTEXT: Context | None = None
 _UNITS: list[Unit] = []
@@ -310,8 +290,7 @@ def batch_checker(root: Path) -> Callable[[Mapping[str, Sequence[Any]]], list[li
 
     A batch is columns ``{"path": [...], "gold": [...], "text": [...]}``: each annotation
     file's label, its JSON (str or bytes) and its document's text. Returns each record's
-    problems. The manifest and registries are read here, once, and travel with the function;
-    the span rules of a batch are screened together, as in ``validate``.
+    problems. The manifest and registries are read here, once, and travel with the function.
     """
     index = Index.load(root)
     documents = _TextAtHand(index.by_doc_id())
@@ -319,13 +298,9 @@ def batch_checker(root: Path) -> Callable[[Mapping[str, Sequence[Any]]], list[li
 
     def check(batch: Mapping[str, Sequence[Any]]) -> list[list[Problem]]:
         results: list[list[Problem]] = []
-        waiting: list[Waiting] = []
         for label, raw, text in zip(batch["path"], batch["gold"], batch["text"], strict=True):
             documents.text = text
-            out: list[Problem] = []
-            _check_file(label, raw.encode() if isinstance(raw, str) else raw, registries, out, waiting)
-            results.append(out)
-        _screen(waiting)
+            results.append(check_file(label, raw.encode() if isinstance(raw, str) else raw, registries))
         return results
 
     return check
