@@ -306,7 +306,7 @@ def _sound(spans: list[Rec], text: str) -> bool:
         and all(map(lt, starts, ends))
         and max(ends) <= len(text)
         and list(map(text.__getitem__, map(slice, starts, ends))) == list(values)
-        # NC204 as in the screen: strip removes exactly str.isspace and returns the same object
+        # NC204 in bulk: strip removes exactly str.isspace and returns the same object
         # when there is nothing to remove (tested over all of Unicode).
         and list(map(str.strip, values)) == list(values)
     )
