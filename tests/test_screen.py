@@ -236,3 +236,31 @@ def test_without_the_compiled_screen_validation_finds_the_same(tmp_path: Path, m
     monkeypatch.setattr(screen, "_clean", None)
     assert validate_repository(root) == compiled
     assert len(compiled) > 0
+
+
+_ANY = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 50) | st.floats(allow_nan=False) | st.text(max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["start", "end", "text", "mention_id", "claim_id"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+_KEYS = ["start", "end", "text", "label", "entity_id", "cluster_id", "parent_id", "source", "cue", "fragments"]
+_RECORD = st.dictionaries(st.sampled_from([*_KEYS, "mention_id", "noise_id", "claim_id", "attribution_id"]), _ANY)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    gold=st.fixed_dictionaries(
+        {}, optional={k: st.lists(_RECORD, max_size=4) | _ANY for k in ("mentions", "noise", "claims", "attributions")}
+    ),
+    text=st.text(max_size=40),
+    labels=st.none() | st.dictionaries(st.text(max_size=3), _ANY, max_size=3) | _ANY,
+)
+def test_the_compiled_check_answers_a_bool_for_any_input(gold: dict[str, Any], text: str, labels: Any) -> None:
+    # It sees only schema-valid records in validate; still, nothing it is handed may crash it.
+    from newsclaims._clean import clean
+
+    assert clean(gold, text, labels, labels, None) in (True, False)
+    assert clean(gold, text, None, None, "story") in (True, False)
