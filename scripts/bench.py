@@ -342,7 +342,7 @@ def markdown(result: dict[str, object]) -> str:
         lines.append(
             f"- **Memory**: validate's peak grows by {per_doc:.2f} KB per document from {rows[0]['documents']} to "
             f"{rows[-1]['documents']} documents: the index the cross-document rules need (ids, seed file names and "
-            "checksums, a flag per gold file); the annotation data streams through one batch at a time. So the "
+            "checksums, a flag per gold file); the annotation data streams through one document at a time. So the "
             "target (a constant plus one document) is missed by that index, which NC502-NC507 need: they compare "
             "every document with every other."
         )

@@ -1,7 +1,5 @@
-from typing import Any
-
 def clean(
-    gold: dict[str, Any],
+    gold: object,  # anything but a dict is declined (False)
     text: str,
     entity_labels: object,
     cluster_stories: object,

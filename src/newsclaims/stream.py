@@ -2,8 +2,8 @@
 
 The unit of work is a document: read its seed (checksum, UTF-8), then check every
 annotation file of it, then let both go; a file the screen passes (``screen.passes``)
-skips the rules. Memory stays at the manifest, the registries and one batch of
-``BATCH`` units. Units are independent, so they spread over processes; what
+skips the rules. Memory stays at the manifest, the registries and one document.
+Units are independent, so they spread over processes; what
 needs all documents at once (the same bytes listed twice, NC506) is a merge afterwards.
 ``batch_checker`` is the same check as a pure function to hand to any other executor.
 """
@@ -91,8 +91,8 @@ class Checked:
 
 
 def check_units(units: Sequence[Unit], ctx: Context, first: int = 0) -> Checked:
-    """Every problem of a batch of documents (seeds and annotation files; ``first``: the number
-    of the first unit). Memory holds the batch, never the corpus."""
+    """Every problem of some documents (seeds and annotation files; ``first``: the number of the
+    first unit). Each document is let go before the next is read."""
     checked = Checked()
     documents = ctx.registries.documents
     for number, unit in enumerate(units, first):
@@ -146,7 +146,6 @@ def lazy_registries(index: Index) -> Registries:
     return index.registries(SeedTexts(index.by_doc_id(), index.layout.seeds))
 
 
-BATCH = 64  # documents per batch: the unit of the --jobs chunks and of the problems' merge
 # Set before the pool forks, so that workers inherit them instead of unpickling them.
 _CONTEXT: Context | None = None
 _UNITS: list[Unit] = []
@@ -165,11 +164,11 @@ def _take_chunks(_: object = None) -> list[tuple[int, Checked]]:
         if index >= len(_CHUNKS):
             return done
         lo, hi = _CHUNKS[index]
-        done.append((index, _in_batches(_UNITS[lo:hi], _CONTEXT, lo)))
+        done.append((index, check_units(_UNITS[lo:hi], _CONTEXT, lo)))
 
 
 def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Checked:
-    """``_in_batches`` over ``jobs`` processes: this one and ``jobs - 1`` forked workers.
+    """``check_units`` over ``jobs`` processes: this one and ``jobs - 1`` forked workers.
 
     This process takes chunks too rather than wait: a forked worker first pays for copying
     every page it writes to (a reference count is a write), which at 10^3 documents was half
@@ -190,13 +189,6 @@ def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Checked:
     checked = Checked()
     for _, chunk in sorted(done, key=itemgetter(0)):
         checked.add(chunk)
-    return checked
-
-
-def _in_batches(units: list[Unit], ctx: Context, first: int = 0) -> Checked:
-    checked = Checked()
-    for i in range(0, len(units), BATCH):
-        checked.add(check_units(units[i : i + BATCH], ctx, first + i))
     return checked
 
 
@@ -255,7 +247,7 @@ def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     entries = registries.documents.entries if isinstance(registries.documents, SeedTexts) else {}
     units, folders = _units(lay, index.entries, entries)
     ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds), tuple(folders))
-    checked = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else _in_batches(units, ctx)
+    checked = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else check_units(units, ctx)
     hashes = _seed_hashes(units, checked.odd_hashes)
     return out + checked.problems + check_duplicate_bytes(display(lay.manifest), hashes)
 
