@@ -11,6 +11,7 @@ from conftest import MiniRepo
 
 from newsclaims import index
 from newsclaims.index import Index, Listed
+from newsclaims.jsonio import dumps
 from newsclaims.models import FILE_MODELS
 from newsclaims.repository import Repository
 
@@ -32,7 +33,10 @@ def _write(mini: MiniRepo, kind: str, text: str | bytes) -> None:
 
 
 def _dumps(data: Any) -> str:
-    return json.dumps(data, indent=1)
+    return json.dumps(data, indent=1)  # not the project's layout: read by ijson
+
+
+LAYOUTS = {"ijson": _dumps, "canonical": dumps}  # the two readers of _streamed
 
 
 def _streamed(mini: MiniRepo, kind: str) -> list[Any] | None:
@@ -50,6 +54,8 @@ def test_the_streamed_files_have_just_the_two_top_level_fields_the_stream_expect
 def test_a_valid_repository_is_read_by_the_stream_with_what_its_rules_need(mini: MiniRepo) -> None:
     for kind in FILES:
         assert _streamed(mini, kind) == _whole(mini, kind)[LAYERS[kind]], kind
+        # MiniRepo writes the project's layout, which the block reader takes on its own.
+        assert index._canonical(mini.root / FILES[kind], kind, LAYERS[kind], lambda r: r) == _streamed(mini, kind)
     got = Index.load(mini.root)
     assert got.problems == []
     assert got.entries == [Listed("doc-a", "doc-a.txt", mini.manifest[0]["sha256"], "story-1")]
@@ -63,39 +69,72 @@ def test_fields_in_either_order_and_any_layout_stay_on_the_stream(mini: MiniRepo
         mini, "manifest", json.dumps({"documents": whole["documents"], "schema_version": "1.0"}, separators=(",", ":"))
     )
     assert _streamed(mini, "manifest") == whole["documents"]
+    assert index._canonical(mini.root / FILES["manifest"], "manifest", "documents", lambda r: r) is None
     assert Index.load(mini.root).problems == []
 
 
-def _manifest_cases(whole: dict[str, Any]) -> dict[str, str | bytes]:
+@pytest.mark.parametrize("block", [1, 7, 100, 1 << 20])
+def test_the_block_reader_reads_what_ijson_reads_wherever_the_blocks_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    from newsclaims.synth import synthesize
+
+    synthesize(40, tmp_path / "r", seed=5)
+    monkeypatch.setattr(index, "BLOCK", block)
+    for kind, rel in FILES.items():
+        path = tmp_path / "r" / rel
+        got = index._canonical(path, kind, LAYERS[kind], lambda r: r)
+        assert got is not None and got == index._events(path, kind, LAYERS[kind], lambda r: r), kind
+        assert len(got) > 1, kind  # so that some record was cut from another
+
+
+def test_a_record_boundary_inside_a_nested_value_sends_the_file_to_ijson(mini: MiniRepo) -> None:
+    whole = _whole(mini, "manifest")
+    # A value shaped like two records at the records' own indentation: the block reader
+    # cuts it there, the piece does not parse, and ijson (then the model) judge the file.
+    nested = dumps({**whole, "documents": [{**whole["documents"][0], "notes": [{"a": 1}, {"a": 2}]}]})
+    nested = nested.replace("\n        ", "\n    ").replace("\n      }", "\n    }")
+    assert json.loads(nested)["documents"][0]["notes"] == [{"a": 1}, {"a": 2}]
+    _write(mini, "manifest", nested)
+    assert index._layout("documents")[1] in nested.encode()
+    assert index._canonical(mini.root / FILES["manifest"], "manifest", "documents", lambda r: r) is None
+    assert _streamed(mini, "manifest") is None
+    got = Index.load(mini.root)
+    assert got.problems == Repository.load(mini.root, read_seeds=False).problems
+    assert [(p.code, p.field) for p in got.problems] == [("NC102", "notes")]
+
+
+def _manifest_cases(whole: dict[str, Any], write: Any = _dumps) -> dict[str, str | bytes]:
     entry = whole["documents"][0]
     return {
-        "extra top-level field": _dumps({**whole, "extra": []}),
-        "extra field after the array": _dumps(whole)[:-2] + ', "documents2": [1]}',
-        "wrong schema_version": _dumps({**whole, "schema_version": "2.0"}),
-        "schema_version a number": _dumps({**whole, "schema_version": 1.0}),
-        "no schema_version": _dumps({"documents": whole["documents"]}),
-        "no documents": _dumps({"schema_version": "1.0"}),
-        "documents an object": _dumps({"schema_version": "1.0", "documents": {"item": entry}}),
-        "documents null": _dumps({"schema_version": "1.0", "documents": None}),
-        "a list at the top": _dumps([whole]),
-        "truncated": _dumps(whole)[:-40],
-        "trailing garbage": _dumps(whole) + "x",
+        "extra top-level field": write({**whole, "extra": []}),
+        "extra field after the array": write(whole)[:-2] + ', "documents2": [1]}',
+        "wrong schema_version": write({**whole, "schema_version": "2.0"}),
+        "schema_version a number": write({**whole, "schema_version": 1.0}),
+        "no schema_version": write({"documents": whole["documents"]}),
+        "no documents": write({"schema_version": "1.0"}),
+        "documents an object": write({"schema_version": "1.0", "documents": {"item": entry}}),
+        "documents null": write({"schema_version": "1.0", "documents": None}),
+        "a list at the top": write([whole]),
+        "truncated": write(whole)[:-40],
+        "trailing garbage": write(whole) + "x",
         "empty": "",
-        "not UTF-8": _dumps(whole).replace("A test page", "A test p\udcffge").encode("utf-8", "surrogateescape"),
-        "byte order mark": "\ufeff" + _dumps(whole),
-        "unknown entry field": _dumps({**whole, "documents": [{**entry, "extra": 1}]}),
-        "entry field missing": _dumps({**whole, "documents": [{k: v for k, v in entry.items() if k != "story_id"}]}),
-        "bad name": _dumps({**whole, "documents": [{**entry, "doc_id": "Doc A"}]}),
-        "date out of range": _dumps({**whole, "documents": [{**entry, "published": "2022-13-45"}]}),
-        "year 0000": _dumps({**whole, "documents": [{**entry, "published": "0000-01-01"}]}),
-        "an entry not an object": _dumps({**whole, "documents": [entry, "doc-b"]}),
-        "a float where a string is": _dumps({**whole, "documents": [{**entry, "title": 1.5}]}),
+        "not UTF-8": write(whole).replace("A test page", "A test p\udcffge").encode("utf-8", "surrogateescape"),
+        "byte order mark": "\ufeff" + write(whole),
+        "unknown entry field": write({**whole, "documents": [{**entry, "extra": 1}]}),
+        "entry field missing": write({**whole, "documents": [{k: v for k, v in entry.items() if k != "story_id"}]}),
+        "bad name": write({**whole, "documents": [{**entry, "doc_id": "Doc A"}]}),
+        "date out of range": write({**whole, "documents": [{**entry, "published": "2022-13-45"}]}),
+        "year 0000": write({**whole, "documents": [{**entry, "published": "0000-01-01"}]}),
+        "an entry not an object": write({**whole, "documents": [entry, "doc-b"]}),
+        "a float where a string is": write({**whole, "documents": [{**entry, "title": 1.5}]}),
     }
 
 
+@pytest.mark.parametrize("layout", list(LAYOUTS))
 @pytest.mark.parametrize("case", list(_manifest_cases({"documents": [{}]})))
-def test_a_broken_manifest_gets_exactly_the_problems_its_model_finds(mini: MiniRepo, case: str) -> None:
-    text = _manifest_cases(_whole(mini, "manifest"))[case]
+def test_a_broken_manifest_gets_exactly_the_problems_its_model_finds(mini: MiniRepo, case: str, layout: str) -> None:
+    text = _manifest_cases(_whole(mini, "manifest"), LAYOUTS[layout])[case]
     _write(mini, "manifest", text)
     assert _streamed(mini, "manifest") is None  # the stream never accepts what it cannot prove valid
     expected = Repository.load(mini.root, read_seeds=False).problems  # the models' verdict

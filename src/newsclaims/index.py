@@ -8,6 +8,9 @@ these list files as a stream (ijson), checks every record against the generated 
 Schema as it comes and keeps that much of it, so the file itself is never in memory.
 A file that is not exactly valid goes through its pydantic model instead, which locates
 every problem, as ``shape.parse_record`` does for annotation files.
+
+A file in the layout this project writes (``jsonio.dumps``) is read faster still, a
+block at a time with orjson (``_canonical``); ijson reads any other layout.
 """
 
 from __future__ import annotations
@@ -15,13 +18,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import compress, tee
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 import ijson
+import orjson
 
+from newsclaims.jsonio import dumps
 from newsclaims.models import SCHEMA_VERSION, ClustersFile, EntitiesFile, Manifest, Record
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, display
@@ -62,6 +68,70 @@ def _frames(layer: str) -> list[list[tuple[str, str, Any]]]:
 def _streamed(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]) -> list[T] | None:
     """``keep`` of every record of a valid list file, read as a stream; None when the file is
     not exactly valid (not JSON, another top level, a record off the schema)."""
+    kept = _canonical(path, kind, layer, keep)
+    return kept if kept is not None else _events(path, kind, layer, keep)
+
+
+# A block of a list file, read at a time: some thousands of records.
+BLOCK = 1 << 20
+
+
+@cache
+def _layout(layer: str) -> tuple[bytes, bytes, bytes]:
+    """What ``jsonio.dumps`` writes around the records of a list file: the bytes before the
+    first record's ``{``, the separator from a ``}`` to the next ``{`` inclusive, and the
+    bytes after the last ``}``."""
+    text = dumps({"schema_version": SCHEMA_VERSION, layer: [{"r": 0}, {"r": 0}]}).encode()
+    head, between, tail = text.split(b'"r": 0')
+    return head[: head.rindex(b"{")], between, tail[tail.index(b"}") + 1 :]
+
+
+def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]) -> list[T] | None:
+    """``_streamed`` for a file in this project's own layout, parsed a block at a time with
+    orjson (a quarter of ijson's work for the same records); None for any other file, valid or not.
+
+    Why the blocks mean the whole file: after the fixed head, the file is ``X`` and the fixed
+    tail, and it is valid exactly when ``[X]`` is an array of valid records. ``X`` is cut
+    where the separator between two records is, keeping its ``}`` and its ``{`` (it holds
+    raw newlines, so it is never inside a string); joined with the commas the cuts took,
+    the pieces give back ``X``. When every ``[piece]`` parses, ``[X]`` does, to their
+    records in order; a cut inside a nested value leaves a piece that does not parse, and
+    the file goes to ijson.
+    """
+    head, between, tail = _layout(layer)
+    close, reopen = between.index(b"}") + 1, between.rindex(b"{")
+    valid = fast_validator(kind, layer).is_valid
+    out: list[T] = []
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(head)) != head:
+                return None
+            rest = b""
+            while True:
+                block = f.read(BLOCK)
+                data = rest + block
+                if block:
+                    cut = data.rfind(between)
+                    if cut < 0:
+                        rest = data
+                        continue
+                    piece, rest = data[: cut + close], data[cut + reopen :]
+                elif data.endswith(tail):
+                    piece = data[: -len(tail)]
+                else:
+                    return None
+                records = orjson.loads(b"[" + piece + b"]")
+                if not all(map(valid, records)):
+                    return None
+                out += map(keep, records)
+                if not block:
+                    return out
+    except (orjson.JSONDecodeError, OSError):
+        return None
+
+
+def _events(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]) -> list[T] | None:
+    """``_streamed`` for a file in any layout, read with ijson."""
     try:
         with open(path, "rb") as f:
             # The events of the top level only (their prefix is "" or one of its two fields),
