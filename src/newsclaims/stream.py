@@ -244,8 +244,8 @@ def _validate_repository(root: Path, jobs: int) -> list[Problem]:
         from newsclaims.validate import check_gold_files
 
         return out + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
-    entries = registries.documents.entries if isinstance(registries.documents, SeedTexts) else {}
-    units, folders = _units(lay, index.entries, entries)
+    assert isinstance(registries.documents, SeedTexts)  # what lazy_registries gives with entries
+    units, folders = _units(lay, index.entries, registries.documents.entries)
     ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds), tuple(folders))
     checked = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else check_units(units, ctx)
     hashes = _seed_hashes(units, checked.odd_hashes)
