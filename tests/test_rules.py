@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from conftest import TEXT, MiniRepo, baseline_gold, span
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsclaims import validate
 from newsclaims.problems import RULES
+from newsclaims.rules import file_stem
 
 GOLD = "annotations/gold/doc-a.json"
 MANIFEST = "seeds/manifest.json"
@@ -196,3 +200,16 @@ def test_integral_float_offsets_are_offsets_in_every_layer(mini: MiniRepo) -> No
     gold["noise"].append({**gold["noise"][0], "noise_id": "n9"})
     mini.write()
     assert [(p.code, p.record, p.field) for p in validate(mini.root, corpus=False)] == [("NC401", "n9", "span")]
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["annotations/gold/doc-a.json", "doc-a.json", "a/b.c/doc-a", "x/.json", "x/..json", "x/.a.json", "x/a.", "x/"],
+)
+def test_file_stem_is_the_stem_os_path_gives(label: str) -> None:
+    assert file_stem(label) == os.path.splitext(os.path.basename(label))[0]
+
+
+@given(st.text(alphabet="ab./", max_size=12))
+def test_file_stem_is_the_stem_os_path_gives_for_any_path(label: str) -> None:
+    assert file_stem(label) == os.path.splitext(os.path.basename(label))[0]

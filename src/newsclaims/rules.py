@@ -9,7 +9,6 @@ dataset).
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -419,6 +418,15 @@ def check_gold(label: str, gold: GoldFile | Rec, reg: Registries) -> list[Proble
     return out if doc is None else out + check_spans(label, data, doc.text)
 
 
+def file_stem(label: str) -> str:
+    """``os.path.splitext(os.path.basename(label))[0]`` for a POSIX path, which NC508 compares
+    with the doc_id: the same rule (no extension when only dots precede the last dot) in
+    less than half the time, for every annotation file."""
+    name = label[label.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 and name[:dot].lstrip(".") else name
+
+
 def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem], Document[Listing] | None]:
     """The rules of one annotation file that are not about spans (NC205, NC3xx, NC501, NC507, NC508).
 
@@ -427,7 +435,7 @@ def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem]
     """
     doc_id, sha = data["doc_id"], data["text_sha256"]
     out = []
-    stem = os.path.splitext(os.path.basename(label))[0]
+    stem = file_stem(label)
     if stem != doc_id:
         out.append(problem("NC508", label, doc_id, "doc_id", f"file is named {stem!r} but annotates {doc_id!r}"))
     out += check_ids(label, data)

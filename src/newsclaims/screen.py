@@ -16,10 +16,9 @@ screen and every file goes through the rules: the same problems, more slowly.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
-from newsclaims.rules import Rec, Registries
+from newsclaims.rules import Rec, Registries, file_stem
 
 _clean: Callable[[object, str, object, object, str | None], bool] | None
 try:
@@ -36,7 +35,7 @@ def passes(label: str, gold: Rec, reg: Registries) -> bool:
     if _clean is None or documents is None:  # a gold that is not a dict: _clean declines it
         return False
     doc_id = gold["doc_id"]
-    if os.path.splitext(os.path.basename(label))[0] != doc_id:  # NC508
+    if file_stem(label) != doc_id:  # NC508
         return False
     doc = documents.get(doc_id)
     if doc is None or gold["text_sha256"] != doc.text_sha256:  # NC507, NC501
