@@ -88,6 +88,22 @@ def test_the_block_reader_reads_what_ijson_reads_wherever_the_blocks_end(
         assert len(got) > 1, kind  # so that some record was cut from another
 
 
+def test_records_in_another_layout_behind_the_same_head_go_to_ijson(
+    mini: MiniRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = _whole(mini, "manifest")
+    entries = [{**whole["documents"][0], "doc_id": f"doc-{i}"} for i in range(30)]
+    head, _, tail = (part.decode() for part in index._layout("documents"))
+    # The project's head and tail, one record a line between: no separator of its layout.
+    text = head + ",\n    ".join(json.dumps(e) for e in entries) + tail
+    assert json.loads(text) == {**whole, "documents": entries}
+    _write(mini, "manifest", text)
+    monkeypatch.setattr(index, "BLOCK", 64)
+    monkeypatch.setattr(index, "NO_BOUNDARY", 1000)  # the file is bigger, without a boundary
+    assert index._canonical(mini.root / FILES["manifest"], "manifest", "documents", lambda r: r) is None
+    assert _streamed(mini, "manifest") == entries
+
+
 def test_a_record_boundary_inside_a_nested_value_sends_the_file_to_ijson(mini: MiniRepo) -> None:
     whole = _whole(mini, "manifest")
     # A value shaped like two records at the records' own indentation: the block reader

@@ -74,6 +74,9 @@ def _streamed(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]]
 
 # A block of a list file, read at a time: some thousands of records.
 BLOCK = 1 << 20
+# Records are under a KB: this many bytes without a boundary between two is another layout
+# behind the same head, which ijson reads (rather than the whole file in one piece).
+NO_BOUNDARY = 1 << 22
 
 
 @cache
@@ -113,6 +116,8 @@ def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]
                 if block:
                     cut = data.rfind(between)
                     if cut < 0:
+                        if len(data) > NO_BOUNDARY:
+                            return None
                         rest = data
                         continue
                     piece, rest = data[: cut + close], data[cut + reopen :]
