@@ -9,13 +9,14 @@ dataset).
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from itertools import chain, repeat
 from operator import is_not, itemgetter, lt, methodcaller
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from newsclaims.documents import Document, Listing, decode_text, sha256_hex
 from newsclaims.models import (
@@ -479,22 +480,15 @@ def check_spans(label: str, data: Rec, text: str) -> list[Problem]:
 
 def _int_offsets(data: Rec) -> Rec:
     """``data`` with every integral float offset (3.0 is a JSON integer too) as an int: the
-    layer sweeps slice and size by offsets, and a float there raised instead of reporting."""
-
-    def fix(span: Rec) -> Rec:
-        if type(span["start"]) is float or type(span["end"]) is float:
-            return {**span, "start": int(span["start"]), "end": int(span["end"])}
-        return span
-
-    return {
-        **data,
-        "mentions": [fix(m) for m in data["mentions"]],
-        "noise": [fix(n) for n in data["noise"]],
-        "claims": [{**c, "fragments": [fix(f) for f in c["fragments"]]} for c in data["claims"]],
-        "attributions": [
-            {**a, **{k: fix(a[k]) for k in ("source", "cue") if a.get(k) is not None}} for a in data["attributions"]
-        ],
-    }
+    layer sweeps slice and size by offsets, and a float there raised instead of reporting.
+    A copy when there is one (the caller's record stays as it was), else ``data`` itself."""
+    if all(type(span["start"]) is int and type(span["end"]) is int for _, span in _spans(data)):
+        return data
+    data = copy.deepcopy(data)
+    for _, span in _spans(data):
+        fixed = cast(dict[str, Any], span)  # a copy of parsed JSON: plain dicts
+        fixed["start"], fixed["end"] = int(span["start"]), int(span["end"])
+    return data
 
 
 def check_registry_ids(label: str, ids: list[str], field: str) -> list[Problem]:
