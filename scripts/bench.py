@@ -23,17 +23,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# What validate imports and compiles once per process (jsonschema-rs and the schemas of the
+# What validate imports and compiles once per process (the checkers of the schemas of the
 # gold files and of the manifest's and registries' records): the startup of the command,
 # timed apart as "setup" and not in its docs/s, as the floor's import of orjson is not in
 # the floor's.
 VALIDATE_SETUP = """
 from newsclaims import validate
 import newsclaims.stream
-from newsclaims.shape import fast_validator
-fast_validator("gold")
+from newsclaims.shape import checker
+checker("gold")
 for kind, layer in (("manifest", "documents"), ("entities", "entities"), ("clusters", "clusters")):
-    fast_validator(kind, layer)
+    checker(kind, layer)
 """
 FLOOR_SETUP = """
 import orjson

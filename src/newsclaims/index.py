@@ -32,7 +32,7 @@ from newsclaims.models import SCHEMA_VERSION, ClustersFile, EntitiesFile, Manife
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, display
 from newsclaims.rules import Registries, check_manifest_listing, check_registry_ids
-from newsclaims.shape import Unreadable, fast_validator, parse_model, read_bytes
+from newsclaims.shape import Unreadable, checker, parse_model, read_bytes
 
 T = TypeVar("T")
 
@@ -103,7 +103,7 @@ def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]
     """
     head, between, tail = _layout(layer)
     close, reopen = between.index(b"}") + 1, between.rindex(b"{")
-    valid = fast_validator(kind, layer).is_valid
+    valid = checker(kind, layer)
     out: list[T] = []
     try:
         with open(path, "rb") as f:
@@ -146,7 +146,7 @@ def _events(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], 
             if top not in _frames(layer):
                 return None
             f.seek(0)
-            valid = fast_validator(kind, layer).is_valid
+            valid = checker(kind, layer)
             out = []
             for record in _IJSON.items(f, f"{layer}.item", use_float=True):
                 if not valid(record):
