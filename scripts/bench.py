@@ -46,7 +46,11 @@ def read(path):
         os.close(fd)
 """
 # Steps cheap enough to repeat: each is run REPEAT times in fresh processes and the fastest
-# run is kept (this machine's timings vary by up to 40% between runs of the same code).
+# run is kept (this machine's timings vary by up to 40% between runs of the same code). They
+# run in rounds, each step once a round, not REPEAT times in a row: a slow minute of this
+# shared machine then costs every step a run instead of all the runs of one step (in a run
+# of five in a row at 10^5 pages, the floor's own speed-up in 2 processes went from 1.03x to
+# 1.68x, and validate's 2-process runs, next in line, were all slow).
 REPEATED = ("floor", "floor_2_jobs", "floor_pathlib", "validate", "validate_2_jobs", "validate_command", "load_dataset")
 
 # One step per child process; each prints {"seconds": …, "setup_seconds": …, "peak_mb": …, "extra": …}.
@@ -218,31 +222,45 @@ def screen_compiled() -> bool:
     return COMPILED
 
 
-def best_of(step: str, repo: Path, out: Path, repeat: int) -> dict[str, object]:
-    runs = [run_step(step, repo, out) for _ in range(repeat if step in REPEATED else 1)]
+def best_of(runs: list[dict[str, float]]) -> dict[str, object]:
     fastest = min(runs, key=lambda r: r["seconds"])
     best: dict[str, object] = {**fastest}
     best["all_seconds"] = [round(r["seconds"], 3) for r in runs]
     return best
 
 
+def measure(broken: Path, clean: Path, out: Path, repeat: int) -> dict[str, list[dict[str, float]]]:
+    """Every run of every step: the steps run once first (build: load_dataset reads what it
+    writes), then ``repeat`` rounds of the others."""
+
+    # The floor and validate read the copy with injected errors; build (which refuses a
+    # repository with errors) and load_dataset use the same corpus without them.
+    def run(step: str) -> dict[str, float]:
+        return run_step(step, broken if step.startswith(("floor", "validate")) else clean, out)
+
+    runs = {step: [run(step)] for step in STEPS if step not in REPEATED}
+    # The files were just written, or read by build: flush them and read them once untimed,
+    # so that every step (the floor first) reads from the same warm page cache.
+    os.sync()
+    run("floor")
+    for _ in range(repeat):
+        for step in REPEATED:
+            runs.setdefault(step, []).append(run(step))
+    return runs
+
+
 def bench(sizes: list[int], work: Path, errors: int, repeat: int = 3) -> dict[str, object]:
     rows = []
     for n in sizes:
-        # The floor and validate read the copy with injected errors; build (which refuses a
-        # repository with errors) and load_dataset use the same corpus without them.
         t = time.perf_counter()
         broken = synthesized(work, "broken", n, errors)
         synth_s = time.perf_counter() - t
         clean, out = synthesized(work, "clean", n), work / f"corpus-{n}"
         size = megabytes(broken)
         row: dict[str, object] = {"documents": n, "input_mb": round(size, 1), "synth_seconds": round(synth_s, 2)}
-        # The files were just written: flush them and read them once untimed, so that every
-        # step (the floor first) reads from the same warm page cache.
-        os.sync()
-        run_step("floor", broken, out)
+        runs = measure(broken, clean, out, repeat)
         for step in STEPS:
-            r = best_of(step, broken if step.startswith(("floor", "validate")) else clean, out, repeat)
+            r = best_of(runs[step])
             seconds: float = r["seconds"]  # type: ignore[assignment]
             peak: float = r["peak_mb"]  # type: ignore[assignment]
             setup: float = r["setup_seconds"]  # type: ignore[assignment]
@@ -286,10 +304,10 @@ def markdown(result: dict[str, object]) -> str:
         f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}; "
         f"validator screen (`newsclaims._clean`): {m.get('screen', 'not recorded')}.",
         "",
-        f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times and the "
-        "fastest is kept (all runs: results.json); build runs once. Imports and the schema compile are "
-        "timed apart (setup s) and not in docs/s. Peak MB is the step's largest process "
-        "(with --jobs, a worker's resident pages include those it shares with the parent).",
+        f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times, in rounds "
+        "(each step once a round), and the fastest is kept (all runs: results.json); build runs once, first. "
+        "Imports and the schema compile are timed apart (setup s) and not in docs/s. Peak MB is the step's "
+        "largest process (with --jobs, a worker's resident pages include those it shares with the parent).",
         "floor: every gold file read and parsed with orjson, every seed read and decoded, the manifest parsed, "
         "files read with plain os calls as validate reads them; floor_pathlib: the same with glob and "
         "Path.read_bytes, as the floor was first measured (slower, so a ratio to it flatters validate). "

@@ -54,6 +54,11 @@ def test_every_file_the_synthesizer_writes_is_vouched_for(tmp_path: Path) -> Non
     assert all(conform.conforms(gold, orjson.loads(p.read_bytes())) for p in files)
 
 
+DEEP: dict[str, Any] = {"type": "null"}
+for _ in range(70):  # deeper than _conform.c walks
+    DEEP = {"type": "array", "items": DEEP}
+
+
 @pytest.mark.parametrize(
     "schema",
     [
@@ -73,6 +78,8 @@ def test_every_file_the_synthesizer_writes_is_vouched_for(tmp_path: Path) -> Non
         {"type": "integer", "maximum": 2**63},
         {},
         True,
+        {"type": "object", "properties": {f"f{i}": {"type": "null"} for i in range(65)}},
+        DEEP,
     ],
 )
 def test_a_keyword_the_walk_does_not_know_leaves_the_schema_to_jsonschema_rs(schema: Any) -> None:

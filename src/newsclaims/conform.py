@@ -1,10 +1,11 @@
 """The generated JSON Schema compiled for a walk in C: a quicker yes to "is this record valid?".
 
-jsonschema-rs checks a gold file in about 17 µs, a fifth of validate's time per page, most
-of it spent on the general machinery of JSON Schema (its keyword objects, its regex engine
-for the ids). The schemas of newsclaims use a handful of keywords, so ``program`` turns a
-schema into a tree of tuples (``_conform.c`` walks it over orjson's dicts and lists in a
-few µs), and ``conforms`` answers True only when the value is valid for the schema.
+jsonschema-rs checks a gold file in about 160k instructions, a fifth of validate's work per
+page, most of it in the general machinery of JSON Schema (its keyword objects, its regex
+engine for the ids). The schemas of newsclaims use a handful of keywords, so ``program``
+turns a schema into a tree of tuples, ``_conform.c`` compiles the tree once to C structs
+and walks them over orjson's dicts and lists (76k instructions for a gold file), and
+``conforms`` answers True only when the value is valid for the schema.
 
 It is a screen, not a second contract: False means "not vouched for", and the caller asks
 jsonschema-rs, then pydantic for the messages. The walk declines what it was not written
@@ -34,6 +35,8 @@ except ImportError:  # the tests force this path by setting _walk to None
 
 # Node kinds; the numbers are _conform.c's.
 OBJECT, ARRAY, STRING, INTEGER, BOOLEAN, NULL, ANY_OF = range(7)
+
+MAX_DEPTH, MAX_FIELDS = 64, 64  # _conform.c's limits
 
 # Keywords that only annotate: they never make a value invalid.
 ANNOTATIONS = frozenset({"title", "description", "default", "examples", "enumDescriptions", "$comment"})
@@ -73,9 +76,9 @@ def compiled(kind: str, layer: str | None = None) -> object | None:
     return compile_schema(schema)
 
 
-def conforms(compiled: object | None, value: object) -> bool:
-    """True only if ``value`` is valid for the schema ``compiled`` was made from."""
-    return compiled is not None and _walk is not None and _walk(compiled, value)
+def conforms(walker: object | None, value: object) -> bool:
+    """True only if ``value`` is valid for the schema ``walker`` (``compile_schema``'s) was made from."""
+    return walker is not None and _walk is not None and _walk(walker, value)
 
 
 class _Compiler:
@@ -84,26 +87,32 @@ class _Compiler:
         self.done: dict[str, tuple[Any, ...]] = {}
         self.pending: set[str] = set()
 
-    def node(self, schema: Any, root: bool = False) -> tuple[Any, ...]:
+    def node(self, schema: Any, root: bool = False, depth: int = 0) -> tuple[Any, ...]:
+        if depth > MAX_DEPTH:
+            raise Unsupported(f"deeper than {MAX_DEPTH}")
         if not isinstance(schema, dict):
             raise Unsupported(f"schema {schema!r}")  # true / false schemas: not used by newsclaims
         keys = set(schema) - ANNOTATIONS - (ROOT_ONLY if root else frozenset())
         if "$ref" in keys:
             if keys != {"$ref"}:
                 raise Unsupported("$ref beside other keywords")
-            return self.ref(schema["$ref"])
+            return self.ref(schema["$ref"], depth)
         if "anyOf" in keys:
             if keys != {"anyOf"}:
                 raise Unsupported("anyOf beside other keywords")
-            return (ANY_OF, tuple(self.node(s) for s in schema["anyOf"]))
+            return (ANY_OF, tuple(self.node(s, depth=depth + 1) for s in schema["anyOf"]))
         kind = schema.get("type")
         if kind is None and keys and keys <= {"enum", "const"}:
             kind = "string"  # checked below: every value a string
         if kind == "object":
-            return self.object(schema, keys)
+            return self.object(schema, keys, depth)
         if kind == "array":
             self.only(keys, {"type", "items", "minItems", "maxItems"})
-            return (ARRAY, self.node(schema.get("items", {})), *self.bounds(schema, "minItems", "maxItems"))
+            return (
+                ARRAY,
+                self.node(schema.get("items", {}), depth=depth + 1),
+                *self.bounds(schema, "minItems", "maxItems"),
+            )
         if kind == "string":
             return self.string(schema, keys)
         if kind == "integer":
@@ -117,7 +126,7 @@ class _Compiler:
             return (BOOLEAN,) if kind == "boolean" else (NULL,)
         raise Unsupported(f"type {kind!r}")
 
-    def ref(self, ref: str) -> tuple[Any, ...]:
+    def ref(self, ref: str, depth: int) -> tuple[Any, ...]:
         name = ref.removeprefix("#/$defs/")
         if name == ref or name not in self.defs:
             raise Unsupported(f"$ref {ref!r}")
@@ -125,16 +134,18 @@ class _Compiler:
             if name in self.pending:
                 raise Unsupported(f"recursive $ref {ref!r}")  # a tree of tuples cannot hold a cycle
             self.pending.add(name)
-            self.done[name] = self.node(self.defs[name])
+            self.done[name] = self.node(self.defs[name], depth=depth + 1)
             self.pending.discard(name)
         return self.done[name]
 
-    def object(self, schema: dict[str, Any], keys: set[str]) -> tuple[Any, ...]:
+    def object(self, schema: dict[str, Any], keys: set[str], depth: int) -> tuple[Any, ...]:
         self.only(keys, {"type", "properties", "required", "additionalProperties"})
         extra = schema.get("additionalProperties", True)
         if extra not in (True, False):
             raise Unsupported("additionalProperties with a schema")
-        props = {name: self.node(s) for name, s in schema.get("properties", {}).items()}
+        if len(schema.get("properties", {})) > MAX_FIELDS:
+            raise Unsupported(f"more than {MAX_FIELDS} fields")  # the walk keeps the required ones as bits
+        props = {name: self.node(s, depth=depth + 1) for name, s in schema.get("properties", {}).items()}
         required = frozenset(schema.get("required", ()))
         if not required <= props.keys():
             raise Unsupported("a required field with no schema")  # the walk counts the required fields it meets
