@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_schema import has_float, mutate_paths
 
-from newsclaims import conform, schemagen
+from newsclaims import conform, schemagen, screen
 from newsclaims.models import END_GUARD, NAME_PATTERN, SEED_FILE_PATTERN, SHA256_PATTERN, WIKIDATA_PATTERN
 from newsclaims.shape import checker, parse_record
 from newsclaims.stream import validate_repository
@@ -227,15 +227,21 @@ def test_a_value_that_is_no_program_is_refused() -> None:
         conform._walk((conform.NULL,), None)
 
 
-def test_without_the_compiled_walk_jsonschema_rs_gives_the_same_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+COMPILED_PARTS = {"screen": (screen, "_clean"), "walk": (conform, "_walk")}
+
+
+@pytest.mark.skipif(not screen.COMPILED, reason="newsclaims._clean was not compiled on this machine")
+@pytest.mark.parametrize("missing", [["screen"], ["walk"], ["screen", "walk"]])
+def test_without_a_compiled_module_validation_finds_the_same(
+    missing: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = tmp_path / "corpus"
     synthesize(120, root, seed=9, errors=2)
-    walked = validate_repository(root)
-    monkeypatch.setattr(conform, "_walk", None)
-    assert validate_repository(root) == walked
-    assert len(walked) > 0
+    compiled = validate_repository(root)
+    for part in missing:
+        monkeypatch.setattr(*COMPILED_PARTS[part], None)
+    assert validate_repository(root) == compiled
+    assert len(compiled) > 0
 
 
 JSON = st.recursive(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +21,7 @@ from newsclaims import screen
 from newsclaims.index import Index
 from newsclaims.problems import Problem
 from newsclaims.rules import Registries, check_records, check_spans
-from newsclaims.stream import lazy_registries, validate_repository
-from newsclaims.synth import synthesize
+from newsclaims.stream import lazy_registries
 
 pytestmark = pytest.mark.skipif(not screen.COMPILED, reason="newsclaims._clean was not compiled on this machine")
 
@@ -227,15 +225,6 @@ def test_the_screens_whitespace_is_str_isspace() -> None:
                 "attributions": [],
             }
             assert clean(gold, value, {"e": "PERSON"}, None, None) is (not c.isspace()), hex(ord(c))
-
-
-def test_without_the_compiled_screen_validation_finds_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    root = tmp_path / "corpus"
-    synthesize(150, root, seed=5, errors=2)
-    compiled = validate_repository(root)
-    monkeypatch.setattr(screen, "_clean", None)
-    assert validate_repository(root) == compiled
-    assert len(compiled) > 0
 
 
 _ANY = st.recursive(
