@@ -65,6 +65,20 @@ def test_parallel_validation_reports_the_same(tmp_path: Path) -> None:
     assert main(["validate", str(tmp_path / "repo"), "--jobs", "2"]) == 1
 
 
+def test_the_listing_of_seeds_found_while_workers_check_is_found_once(tmp_path: Path) -> None:
+    # validate checks the manifest against seeds/ while the workers start (Index.load(listing=False)).
+    root = tmp_path / "repo"
+    synthesize(20, root, seed=4)
+    (root / "seeds" / "stray.txt").write_text("no entry", encoding="utf-8")
+    gone = sorted((root / "seeds").glob("*.txt"))[0]
+    gone.unlink()
+    (root / "annotations" / "gold" / f"{gone.stem}.json").unlink()
+    expected = [("NC503", "seeds/manifest.json", gone.stem), ("NC502", "seeds/stray.txt", "-")]
+    for jobs in (1, 2):
+        found = [(p.code, Path(p.path).relative_to(root).as_posix(), p.record) for p in validate(root, jobs=jobs)]
+        assert found == expected, jobs
+
+
 def test_streaming_build_is_the_same_bytes_however_the_work_is_split(tmp_path: Path, monkeypatch: Any) -> None:
     import newsclaims.build as b
 

@@ -188,15 +188,19 @@ class Index:
     problems: list[Problem]  # of the manifest, its listing of seeds/ and the registries
 
     @classmethod
-    def load(cls, root: Path) -> Index:
+    def load(cls, root: Path, listing: bool = True) -> Index:
+        """The index of the repository at ``root``, with the problems of the files it reads.
+
+        ``listing``: also check the manifest against the names in seeds/ (NC502, NC503, NC505).
+        False leaves that to ``listing_problems``, for a caller that has a process to keep
+        busy meanwhile: listing a folder of 10^5 seeds is a third of loading the index.
+        """
         lay = Layout(root)
         problems: list[Problem] = []
         entries, found = read_list(lay.manifest, "manifest", Manifest, "documents", _listed)
         problems += found
-        if entries is not None:
-            problems += check_manifest_listing(
-                display(lay.manifest), entries, set(lay.seed_names()), display(lay.seeds)
-            )
+        if listing:
+            problems += _listing_problems(lay, entries)
         labels = cls._registry(lay.entities, "entities", EntitiesFile, "entity_id", "label", problems)
         stories = cls._registry(lay.clusters, "clusters", ClustersFile, "cluster_id", "story_id", problems)
         return cls(lay, entries, labels, stories, problems)
@@ -215,6 +219,10 @@ class Index:
         problems += check_registry_ids(display(path), [rid for rid, _ in pairs], id_field)
         return dict(pairs)
 
+    def listing_problems(self) -> list[Problem]:
+        """What ``load(listing=False)`` left out."""
+        return _listing_problems(self.layout, self.entries)
+
     def by_doc_id(self) -> dict[str, Listed]:
         """doc_id -> entry; a doc_id listed twice (NC505) keeps its first entry."""
         out: dict[str, Listed] = {}
@@ -224,3 +232,9 @@ class Index:
 
     def registries(self, documents: Any) -> Registries:
         return Registries(self.entity_labels, self.cluster_stories, documents)
+
+
+def _listing_problems(lay: Layout, entries: list[Listed] | None) -> list[Problem]:
+    if entries is None:  # a manifest that could not be read has its own problems
+        return []
+    return check_manifest_listing(display(lay.manifest), entries, set(lay.seed_names()), display(lay.seeds))

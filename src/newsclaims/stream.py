@@ -15,11 +15,13 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from newsclaims.documents import Document, Listing, decode_text
+from newsclaims.forks import Forked
 from newsclaims.index import Index, Listed
 from newsclaims.problems import Problem, problem
 from newsclaims.repository import Layout, display, names_in
@@ -146,47 +148,45 @@ def lazy_registries(index: Index) -> Registries:
     return index.registries(SeedTexts(index.by_doc_id(), index.layout.seeds))
 
 
-# Set before the pool forks, so that workers inherit them instead of unpickling them.
-_CONTEXT: Context | None = None
-_UNITS: list[Unit] = []
-_CHUNKS: list[tuple[int, int]] = []
-_NEXT: Any = None  # a shared multiprocessing.Value: the index of the next chunk to take
-
-
-def _take_chunks(_: object = None) -> list[tuple[int, Checked]]:
-    """Check chunks until none is left, taking the next one from the shared counter."""
-    assert _CONTEXT is not None and _NEXT is not None
+def _take_chunks(
+    units: Sequence[Unit], ctx: Context, chunks: list[tuple[int, int]], taken: Any
+) -> list[tuple[int, Checked]]:
+    """Check chunks until none is left, taking the next one from the shared counter ``taken``."""
     done: list[tuple[int, Checked]] = []
     while True:
-        with _NEXT.get_lock():
-            index = _NEXT.value
-            _NEXT.value = index + 1
-        if index >= len(_CHUNKS):
+        with taken.get_lock():
+            index = taken.value
+            taken.value = index + 1
+        if index >= len(chunks):
             return done
-        lo, hi = _CHUNKS[index]
-        done.append((index, check_units(_UNITS[lo:hi], _CONTEXT, lo)))
+        lo, hi = chunks[index]
+        done.append((index, check_units(units[lo:hi], ctx, lo)))
 
 
-def _in_parallel(units: list[Unit], ctx: Context, jobs: int) -> Checked:
-    """``check_units`` over ``jobs`` processes: this one and ``jobs - 1`` forked workers.
+def _in_parallel(units: list[Unit], ctx: Context, jobs: int, meanwhile: Callable[[], list[Problem]]) -> Checked:
+    """``check_units`` over ``jobs`` processes: this one and ``jobs - 1`` forked workers;
+    ``meanwhile``'s problems first, which this process finds while the workers start.
 
     This process takes chunks too rather than wait: a forked worker first pays for copying
     every page it writes to (a reference count is a write), which at 10^3 documents was half
-    of its time, and the parent has nothing to copy. Chunks go to whoever is free next.
+    of its time, and the parent has nothing to copy. Chunks go to whoever is free next, so
+    the workers take more of them while this process does ``meanwhile``.
     """
-    global _CONTEXT, _UNITS, _CHUNKS, _NEXT
-    fork = multiprocessing.get_context("fork")
     size = max(1, len(units) // (jobs * 32))
-    _CONTEXT, _UNITS, _NEXT = ctx, units, fork.Value("q", 0)
-    _CHUNKS = [(i, i + size) for i in range(0, len(units), size)]
+    chunks = [(i, i + size) for i in range(0, len(units), size)]
+    taken = multiprocessing.get_context("fork").Value("q", 0)  # shared memory: seen by every fork
+    work = partial(_take_chunks, units, ctx, chunks, taken)
+    workers: list[Forked[list[tuple[int, Checked]]]] = []
     try:
-        with fork.Pool(jobs - 1) as pool:
-            theirs = pool.map_async(_take_chunks, range(jobs - 1), chunksize=1)
-            done = _take_chunks()
-            done += [chunk for worker in theirs.get() for chunk in worker]
+        workers += (Forked(work) for _ in range(jobs - 1))
+        first = meanwhile()
+        done = work()
+        for worker in workers:
+            done += worker.result()
     finally:
-        _CONTEXT, _UNITS, _CHUNKS, _NEXT = None, [], [], None
-    checked = Checked()
+        for worker in workers:
+            worker.stop()
+    checked = Checked(first)
     for _, chunk in sorted(done, key=itemgetter(0)):
         checked.add(chunk)
     return checked
@@ -237,17 +237,21 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
 
 def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     lay = Layout(root)
-    index = Index.load(root)
+    index = Index.load(root, listing=False)
     out = list(index.problems)
     registries = lazy_registries(index)
     if index.entries is None:  # no documents to check offsets against: shape and references only
         from newsclaims.validate import check_gold_files
 
-        return out + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
+        return out + index.listing_problems() + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
     assert isinstance(registries.documents, SeedTexts)  # what lazy_registries gives with entries
     units, folders = _units(lay, index.entries, registries.documents.entries)
     ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds), tuple(folders))
-    checked = _in_parallel(units, ctx, jobs) if jobs > 1 and len(units) > 1 else check_units(units, ctx)
+    if jobs > 1 and len(units) > 1:
+        checked = _in_parallel(units, ctx, jobs, index.listing_problems)
+    else:
+        checked = Checked(index.listing_problems())
+        checked.add(check_units(units, ctx))
     hashes = _seed_hashes(units, checked.odd_hashes)
     return out + checked.problems + check_duplicate_bytes(display(lay.manifest), hashes)
 
