@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import TEXT, MiniRepo, baseline_gold, span
+from conftest import TEXT, MiniRepo, baseline_gold, sha, span
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -141,6 +141,36 @@ def test_rule_broken_on_purpose(mini: MiniRepo, case: str) -> None:
     mini.write()
     found = [(p.code, p.path, p.record, p.field) for p in validate()]
     assert found == sorted(expected, key=lambda e: (e[1], e[2], e[3], e[0]))
+
+
+def seed_gone(repo: MiniRepo) -> None:
+    del repo.seeds["doc-a.txt"]
+    (repo.root / "seeds" / "doc-a.txt").unlink()
+
+
+def not_utf8(repo: MiniRepo) -> None:
+    repo.seeds["doc-a.txt"] = b"caf\xe9\n"
+    repo.manifest[0]["sha256"] = sha(repo.seeds["doc-a.txt"])
+
+
+@pytest.mark.parametrize(
+    ("break_seed", "expected"),
+    [
+        (seed_gone, ("NC503", MANIFEST, "doc-a", "file")),
+        (not_utf8, ("NC509", "seeds/doc-a.txt", "doc-a", "text")),
+    ],
+    ids=["missing", "not-utf8"],
+)
+def test_a_listed_document_whose_seed_cannot_be_read_is_reported_at_the_seed_alone(
+    mini: MiniRepo, break_seed: Callable[[MiniRepo], None], expected: tuple[str, ...]
+) -> None:
+    # doc-a is in the manifest: its gold file is no NC507 ("not in seeds/manifest.json"),
+    # and with no text its spans cannot be checked.
+    break_seed(mini)
+    mini.write()
+    for jobs in (1, 2):
+        assert [(p.code, p.path, p.record, p.field) for p in validate(jobs=jobs)] == [expected]
+    assert validate(GOLD) == []  # the file alone: nothing of its own is wrong
 
 
 def test_every_rule_has_a_case() -> None:

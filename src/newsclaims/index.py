@@ -16,7 +16,7 @@ block at a time with orjson (``_canonical``); ijson reads any other layout.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from functools import cache
 from itertools import compress, tee
@@ -230,8 +230,8 @@ class Index:
             out.setdefault(e.doc_id, e)
         return out
 
-    def registries(self, documents: Any) -> Registries:
-        return Registries(self.entity_labels, self.cluster_stories, documents)
+    def registries(self, documents: Any, listed: Container[str] = ()) -> Registries:
+        return Registries(self.entity_labels, self.cluster_stories, documents, listed)
 
 
 def _listing_problems(lay: Layout, entries: list[Listed] | None) -> list[Problem]:

@@ -132,7 +132,8 @@ class Repository:
 
     @property
     def registries(self) -> Registries:
-        return Registries.of(self.entities, self.clusters, self.documents)
+        listed = {e.doc_id for e in self.manifest.documents} if self.manifest is not None else set()
+        return Registries.of(self.entities, self.clusters, self.documents, listed)
 
     def _read(self, path: Path) -> bytes | None:
         try:

@@ -145,7 +145,8 @@ def lazy_registries(index: Index) -> Registries:
     """The registries of an index; a document's seed is read when the document is asked for."""
     if index.entries is None:
         return index.registries(None)  # no documents: checks that need the text are skipped
-    return index.registries(SeedTexts(index.by_doc_id(), index.layout.seeds))
+    entries = index.by_doc_id()
+    return index.registries(SeedTexts(entries, index.layout.seeds), entries)
 
 
 def _take_chunks(
