@@ -396,7 +396,7 @@ def main() -> int:
     ap.add_argument("--sizes", default="2000,20000,100000")
     ap.add_argument("--errors", type=int, default=2, help="documents broken per rule family")
     ap.add_argument("--out", default=str(ROOT / "benchmarks"), help="folder for results.md and results.json")
-    ap.add_argument("--work", help="scratch folder (default: a temporary one)")
+    ap.add_argument("--work", help="scratch folder, made if missing (default: a temporary one)")
     ap.add_argument("--repeat", type=int, default=3, help=f"runs of each of {', '.join(REPEATED)}; the fastest is kept")
     ap.add_argument(
         "--instructions",
@@ -406,6 +406,8 @@ def main() -> int:
     )
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    if args.work:
+        Path(args.work).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         result = bench(sizes, Path(tmp), args.errors, args.repeat)
         if args.instructions:
