@@ -185,22 +185,21 @@ class Index:
     entries: list[Listed] | None  # None: no manifest that could be read
     entity_labels: dict[str, str] | None  # None: entities.json is there but broken
     cluster_stories: dict[str, str] | None
-    problems: list[Problem]  # of the manifest, its listing of seeds/ and the registries
+    problems: list[Problem]  # of the manifest and the registries as files (the listing: listing_problems)
 
     @classmethod
-    def load(cls, root: Path, listing: bool = True) -> Index:
+    def load(cls, root: Path) -> Index:
         """The index of the repository at ``root``, with the problems of the files it reads.
 
-        ``listing``: also check the manifest against the names in seeds/ (NC502, NC503, NC505).
-        False leaves that to ``listing_problems``, for a caller that has a process to keep
-        busy meanwhile: listing a folder of 10^5 seeds is a third of loading the index.
+        How the manifest matches the names in seeds/ (NC502, NC503, NC505) is asked apart,
+        ``listing_problems``: listing a folder of 10^5 seeds is a third of loading the index,
+        which a caller checking one file does not need, and validate does it while its
+        workers start.
         """
         lay = Layout(root)
         problems: list[Problem] = []
         entries, found = read_list(lay.manifest, "manifest", Manifest, "documents", _listed)
         problems += found
-        if listing:
-            problems += _listing_problems(lay, entries)
         labels = cls._registry(lay.entities, "entities", EntitiesFile, "entity_id", "label", problems)
         stories = cls._registry(lay.clusters, "clusters", ClustersFile, "cluster_id", "story_id", problems)
         return cls(lay, entries, labels, stories, problems)
@@ -220,8 +219,11 @@ class Index:
         return dict(pairs)
 
     def listing_problems(self) -> list[Problem]:
-        """What ``load(listing=False)`` left out."""
-        return _listing_problems(self.layout, self.entries)
+        """NC502, NC503, NC505: the manifest's entries against the names in seeds/."""
+        if self.entries is None:  # a manifest that could not be read has its own problems
+            return []
+        lay = self.layout
+        return check_manifest_listing(display(lay.manifest), self.entries, set(lay.seed_names()), display(lay.seeds))
 
     def by_doc_id(self) -> dict[str, Listed]:
         """doc_id -> entry; a doc_id listed twice (NC505) keeps its first entry."""
@@ -232,9 +234,3 @@ class Index:
 
     def registries(self, documents: Any, listed: Container[str] = ()) -> Registries:
         return Registries(self.entity_labels, self.cluster_stories, documents, listed)
-
-
-def _listing_problems(lay: Layout, entries: list[Listed] | None) -> list[Problem]:
-    if entries is None:  # a manifest that could not be read has its own problems
-        return []
-    return check_manifest_listing(display(lay.manifest), entries, set(lay.seed_names()), display(lay.seeds))

@@ -238,13 +238,13 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
 
 def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     lay = Layout(root)
-    index = Index.load(root, listing=False)
+    index = Index.load(root)
     out = list(index.problems)
     registries = lazy_registries(index)
     if index.entries is None:  # no documents to check offsets against: shape and references only
         from newsclaims.validate import check_gold_files
 
-        return out + index.listing_problems() + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
+        return out + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
     assert isinstance(registries.documents, SeedTexts)  # what lazy_registries gives with entries
     units, folders = _units(lay, index.entries, registries.documents.entries)
     ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds), tuple(folders))
