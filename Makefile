@@ -12,11 +12,11 @@ LS_STAMP := $(LS_VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: venv corpus test lint typecheck schema constraints clean labelstudio labelstudio-constraints
+.PHONY: venv corpus test lint typecheck layers extension schema constraints clean labelstudio labelstudio-constraints
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt src/newsclaims/_clean.c src/newsclaims/_conform.c
+$(STAMP): pyproject.toml constraints.txt src/newsclaims/validation/_clean.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
@@ -33,7 +33,7 @@ corpus: venv
 	$(BIN)/newsclaims schema
 	$(BIN)/newsclaims validate
 
-test: venv lint typecheck
+test: venv lint typecheck layers extension
 	@$(MAKE) --no-print-directory labelstudio || echo "warning: $(LS_VENV) could not be installed: the live Label Studio tests will be skipped"
 	$(BIN)/newsclaims schema --check
 	$(BIN)/pytest
@@ -44,6 +44,16 @@ lint: venv
 
 typecheck: venv
 	$(BIN)/mypy
+
+# The layers of the package (pyproject.toml, [tool.importlinter]): no upward import, no cycle,
+# function-level and TYPE_CHECKING imports included.
+layers: venv
+	$(BIN)/lint-imports
+
+# Where the machine has a C compiler, the validator's compiled screen must have been built:
+# a compile failure must not pass as "the screen is optional".
+extension: venv
+	$(BIN)/python scripts/check_extension.py
 
 schema: venv
 	$(BIN)/newsclaims schema

@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # timed apart as "setup" and not in its docs/s, as the floor's import of orjson is not in
 # the floor's.
 VALIDATE_SETUP = """
-from newsclaims import validate
-import newsclaims.stream
-from newsclaims.shape import checker
+from newsclaims.validation import check as validate
+import newsclaims.validation.stream
+from newsclaims.schema.shape import checker
 checker("gold")
 for kind, layer in (("manifest", "documents"), ("entities", "entities"), ("clusters", "clusters")):
     checker(kind, layer)
@@ -109,11 +109,11 @@ extra = len(done.stdout.splitlines())
 """,
     ),
     "build": (
-        "from pathlib import Path\nfrom newsclaims.build import build",
+        "from pathlib import Path\nfrom newsclaims.corpus.build import build",
         "extra = sum(sum(c.values()) for c in build(Path(REPO), Path(OUT)).counts.values())",
     ),
     "build_2_jobs": (
-        "from pathlib import Path\nfrom newsclaims.build import build",
+        "from pathlib import Path\nfrom newsclaims.corpus.build import build",
         "extra = sum(sum(c.values()) for c in build(Path(REPO), Path(OUT + '-2'), jobs=2).counts.values())",
     ),
     "load_dataset": (
@@ -218,7 +218,7 @@ def machine() -> dict[str, str]:
 
 
 def screen_compiled() -> bool:
-    from newsclaims.screen import COMPILED
+    from newsclaims.validation.screen import COMPILED
 
     return COMPILED
 
@@ -309,7 +309,7 @@ def markdown(result: dict[str, object]) -> str:
         "",
         "Written by `scripts/bench.py`; do not edit. Synthetic corpora from `newsclaims synth` (about 3 KB per page).",
         f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}; "
-        f"validator screen (`newsclaims._clean`): {m.get('screen', 'not recorded')}; "
+        f"validator screen (`newsclaims.validation._clean`): {m.get('screen', 'not recorded')}; "
         f"shape walk (`newsclaims._conform`): {m.get('walk', 'not recorded')}.",
         "",
         f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times, in rounds "

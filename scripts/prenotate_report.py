@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/prenotate_report.py [--root PATH] [--check]
 
-Runs ``newsclaims.prenotate`` on every seed page that has a gold file and writes
+Runs ``newsclaims.annotation.prenotate.rules`` on every seed page that has a gold file and writes
 ``annotations/label_studio/prenotate-report.md`` and ``.json`` (no timestamps: the same
 data and rules always give the same bytes). With ``--check`` nothing is written and the
 exit code is 1 when a committed file differs from a fresh run.
@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from newsclaims.build import BuildError, load_sources
-from newsclaims.jsonio import write_text_atomic
-from newsclaims.prenotate import evaluation, report_files
+from newsclaims.annotation.prenotate.evaluation import evaluation, report_files
+from newsclaims.core.jsonio import write_text_atomic
+from newsclaims.validation.sources import InvalidInputs, load_sources
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         sources = load_sources(args.root)
-    except BuildError as e:
+    except InvalidInputs as e:
         for p in e.problems:
             print(p, file=sys.stderr)
         return 2

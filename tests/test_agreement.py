@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import TEXT, baseline_gold
 
-from newsclaims.agreement import compare_files, compare_units, krippendorff_alpha_nominal
-from newsclaims.models import GoldFile
+from newsclaims.annotation.agreement import compare_files, compare_units, krippendorff_alpha_nominal
+from newsclaims.core.models import GoldFile
 
 
 def gold(edit: object = None) -> GoldFile:

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO_ROOT, TEXT, MiniRepo
 
 from newsclaims.cli import main
-from newsclaims.problems import RULES
+from newsclaims.core.problems import RULES
 
 EXE = Path(sys.executable).parent / "newsclaims"
 

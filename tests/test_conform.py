@@ -18,11 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_schema import has_float, mutate_paths
 
-from newsclaims import conform, schemagen, screen
-from newsclaims.models import END_GUARD, NAME_PATTERN, SEED_FILE_PATTERN, SHA256_PATTERN, WIKIDATA_PATTERN
-from newsclaims.shape import checker, parse_record
-from newsclaims.stream import validate_repository
+from newsclaims import conform
+from newsclaims.core.models import END_GUARD, NAME_PATTERN, SEED_FILE_PATTERN, SHA256_PATTERN, WIKIDATA_PATTERN
+from newsclaims.docs import generated as schemagen
+from newsclaims.schema.shape import checker, parse_record
 from newsclaims.synth import synthesize
+from newsclaims.validation import screen
+from newsclaims.validation.stream import validate_repository
 
 pytestmark = pytest.mark.skipif(conform._walk is None, reason="newsclaims._conform was not compiled on this machine")
 
@@ -230,7 +232,7 @@ def test_a_value_that_is_no_program_is_refused() -> None:
 COMPILED_PARTS = {"screen": (screen, "_clean"), "walk": (conform, "_walk")}
 
 
-@pytest.mark.skipif(not screen.COMPILED, reason="newsclaims._clean was not compiled on this machine")
+@pytest.mark.skipif(not screen.COMPILED, reason="newsclaims.validation._clean was not compiled on this machine")
 @pytest.mark.parametrize("missing", [["screen"], ["walk"], ["screen", "walk"]])
 def test_without_a_compiled_module_validation_finds_the_same(
     missing: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

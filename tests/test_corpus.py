@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
-from newsclaims.build import BuildError, build
-from newsclaims.features import CONFIGS
+from newsclaims.corpus.build import BuildError, build
+from newsclaims.corpus.features import CONFIGS
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -24,7 +24,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 def build_in_subprocess(out: Path) -> None:
     code = (
         "from pathlib import Path; "
-        + f"from newsclaims.build import build; build(Path({str(REPO_ROOT)!r}), Path({str(out)!r}))"
+        + f"from newsclaims.corpus.build import build; build(Path({str(REPO_ROOT)!r}), Path({str(out)!r}))"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
 

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO_ROOT
 
-from newsclaims import validate
-from newsclaims.build import PARQUET_OPTIONS
-from newsclaims.features import CONFIGS
+from newsclaims.corpus.build import PARQUET_OPTIONS
+from newsclaims.corpus.features import CONFIGS
+from newsclaims.validation import check as validate
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def wrong_schema(root: Path) -> None:
 
 def change_data_keep_version(root: Path) -> None:
     """A data change, rebuilt, with the CHANGELOG still naming the old version."""
-    from newsclaims.build import build
+    from newsclaims.corpus.build import build
 
     gold = root / "annotations/gold/004_30fd1aad6509c6c0.json"
     data = json.loads(gold.read_text())

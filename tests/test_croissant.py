@@ -16,11 +16,13 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO_ROOT
 
-from newsclaims.build import Release, build, load_sources
-from newsclaims.croissant import croissant_metadata
-from newsclaims.features import CONFIGS
-from newsclaims.jsonio import dumps
-from newsclaims.tables import Sources, Summary
+from newsclaims.core.jsonio import dumps
+from newsclaims.corpus.build import build
+from newsclaims.corpus.croissant import croissant_metadata
+from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.release import Release
+from newsclaims.corpus.tables import Summary
+from newsclaims.validation.sources import Sources, load_sources
 
 # Deprecations inside rdflib and mlcroissant's own pandas calls: not about this file.
 pytestmark = [

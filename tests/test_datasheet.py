@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT
 
-from newsclaims import schemagen
-from newsclaims.repository import Layout
-from newsclaims.stats import datasheet_stats
+from newsclaims.core.layout import Layout
+from newsclaims.docs import generated as schemagen
+from newsclaims.docs.stats import datasheet_stats
 
 DATASHEET = REPO_ROOT / "DATASHEET.md"
 SECTIONS = [

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from newsclaims.forks import Forked, WorkerFailed
+from newsclaims.validation.workers import Forked, WorkerFailed
 
 
 def _gone(pid: int) -> bool:
@@ -71,9 +71,9 @@ def test_stop_kills_a_child_still_working_and_reaps_it() -> None:
 
 
 def test_a_failing_worker_fails_validate_and_leaves_no_child(tmp_path: Path, monkeypatch: Any) -> None:
-    import newsclaims.stream as stream
-    from newsclaims import validate
+    import newsclaims.validation.stream as stream
     from newsclaims.synth import synthesize
+    from newsclaims.validation import check as validate
 
     synthesize(30, tmp_path / "repo", seed=3)
     parent, real = os.getpid(), stream.check_units

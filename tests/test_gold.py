@@ -7,10 +7,10 @@ import json
 import pytest
 from conftest import REPO_ROOT
 
-from newsclaims.build import load_sources
-from newsclaims.coverage import unannotated_lines
-from newsclaims.repository import Layout
-from newsclaims.vocab import NoiseCategory
+from newsclaims.core.layout import Layout
+from newsclaims.core.vocab import NoiseCategory
+from newsclaims.docs.coverage import unannotated_lines
+from newsclaims.validation.sources import load_sources
 
 SOURCES = load_sources(REPO_ROOT)
 REVIEW = json.loads(Layout(REPO_ROOT).unannotated_review.read_text(encoding="utf-8"))

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from conftest import MiniRepo
 
-from newsclaims import index
-from newsclaims.index import Index, Listed
-from newsclaims.jsonio import dumps
-from newsclaims.models import FILE_MODELS
-from newsclaims.repository import Repository
+from newsclaims.core.jsonio import dumps
+from newsclaims.core.models import FILE_MODELS
+from newsclaims.validation import index
+from newsclaims.validation.index import Index, Listed
+from newsclaims.validation.repository import Repository
 
 FILES = {
     "manifest": "seeds/manifest.json",

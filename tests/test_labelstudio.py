@@ -7,9 +7,16 @@ import pytest
 from conftest import REPO_ROOT
 from label_studio_sdk.label_interface import LabelInterface
 
-from newsclaims.build import load_sources
-from newsclaims.labelstudio import CONTROL, LABEL_STUDIO_DIR, PASSES, ROLE_DEFINITIONS, gold_to_results, labeling_config
-from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+from newsclaims.annotation.labelstudio.config import (
+    CONTROL,
+    LABEL_STUDIO_DIR,
+    PASSES,
+    ROLE_DEFINITIONS,
+    gold_to_results,
+    labeling_config,
+)
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+from newsclaims.validation.sources import load_sources
 
 EXPECTED = {"noise": NoiseCategory.definitions(), "entities": EntityLabel.definitions(), "claims": ROLE_DEFINITIONS}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from newsclaims.layers import source_mention
-from newsclaims.models import Mention, Source
-from newsclaims.vocab import EntityLabel
+from newsclaims.annotation.layers import source_mention
+from newsclaims.core.models import Mention, Source
+from newsclaims.core.vocab import EntityLabel
 
 TEXT = "White House spokesman John Kirby, senior US officials, Colin Clarke, director at Soufan Group, US analysts"
 

@@ -10,11 +10,11 @@ from conftest import REPO_ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclaims.build import load_sources
-from newsclaims.labelstudio import PASSES, Pass, gold_to_results
-from newsclaims.lsimport import IMPORT_RULES, Converted, convert
-from newsclaims.models import GoldFile
-from newsclaims.repository import Repository
+from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results
+from newsclaims.annotation.labelstudio.convert import IMPORT_RULES, Converted, convert
+from newsclaims.core.models import GoldFile
+from newsclaims.validation.repository import Repository
+from newsclaims.validation.sources import load_sources
 
 SOURCES = load_sources(REPO_ROOT)
 REG = Repository.load(REPO_ROOT).registries
@@ -145,6 +145,6 @@ def test_random_results_never_crash_and_never_yield_invalid_gold(kind: Pass, jun
     res = results(kind)[:keep] + junk
     out = run(kind, res)
     assert all(i.code in IMPORT_RULES for i in out.issues)
-    from newsclaims.rules import check_gold
+    from newsclaims.validation.rules import check_gold
 
     assert check_gold(f"{DOC_ID}.json", out.gold, REG) == []

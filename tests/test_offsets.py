@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsclaims.offsets import Text, Unresolvable, resolve, trim
+from newsclaims.annotation.labelstudio.offsets import Text, Unresolvable, resolve, trim
 
 DOC = Text("Mayor \U0001f600 said:  the  bridge   cost $5M e\u0301t\u00e9 \u00a0ok \U0001f600\U0001f600 Kyiv")
 

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import REPO_ROOT
 
-from newsclaims import validate
-from newsclaims.labelstudio import gold_to_results
-from newsclaims.lsclient import connect, pull, push
-from newsclaims.models import GoldFile
-from newsclaims.rounds import Round, adjudicate, create_round, round_agreement
-from newsclaims.seeds import add_seed
+from newsclaims.annotation.labelstudio.config import gold_to_results
+from newsclaims.annotation.rounds.adjudication import adjudicate
+from newsclaims.annotation.rounds.report import round_agreement
+from newsclaims.annotation.rounds.round import Round, create_round
+from newsclaims.annotation.rounds.server import connect, pull, push
+from newsclaims.annotation.seeds import add_seed
+from newsclaims.core.models import GoldFile
+from newsclaims.validation import check as validate
 
 if TYPE_CHECKING:
     from labelstudio_server import LabelStudioServer

@@ -11,9 +11,9 @@ from conftest import TEXT, MiniRepo, baseline_gold, sha, span
 from hypothesis import given
 from hypothesis import strategies as st
 
-from newsclaims import validate
-from newsclaims.problems import RULES
-from newsclaims.rules import file_stem
+from newsclaims.core.problems import RULES
+from newsclaims.validation import check as validate
+from newsclaims.validation.rules import file_stem
 
 GOLD = "annotations/gold/doc-a.json"
 MANIFEST = "seeds/manifest.json"

@@ -12,10 +12,11 @@ from conftest import REPO_ROOT, baseline_gold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclaims import conform, schemagen
-from newsclaims.models import END_GUARD, FILE_MODELS, GoldFile
-from newsclaims.shape import fast_validator, parse_model
-from newsclaims.vocab import ALL_VOCABS, EntityLabel
+from newsclaims import conform
+from newsclaims.core.models import END_GUARD, FILE_MODELS, GoldFile
+from newsclaims.core.vocab import ALL_VOCABS, EntityLabel
+from newsclaims.docs import generated as schemagen
+from newsclaims.schema.shape import fast_validator, parse_model
 
 
 def test_schema_folder_matches_the_code() -> None:
@@ -192,7 +193,7 @@ def test_manifest_patterns_mean_the_same_to_the_models_engine_and_to_the_exporte
     # The models hand their patterns to pydantic's Rust engine without the guard; the exported
     # schema keeps it. A value ending in a newline is what the guard is for: both must refuse
     # it, and both must accept the value without it.
-    from newsclaims.models import Manifest
+    from newsclaims.core.models import Manifest
 
     manifest = json.loads((REPO_ROOT / "seeds" / "manifest.json").read_text(encoding="utf-8"))
     entry = manifest["documents"][0]
@@ -227,7 +228,7 @@ def test_a_publication_date_passes_the_model_exactly_when_it_passes_the_exported
     # "date" is a format: the Python jsonschema checks it with its format checker, jsonschema-rs
     # (validate's stream of the manifest) with validate_formats. Year 0000 is an RFC 3339 date
     # but no Python date: the schema's own pattern refuses it.
-    from newsclaims.models import Manifest
+    from newsclaims.core.models import Manifest
 
     manifest = json.loads((REPO_ROOT / "seeds" / "manifest.json").read_text(encoding="utf-8"))
     manifest["documents"][0]["published"] = published

@@ -17,13 +17,15 @@ from conftest import REPO_ROOT
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from newsclaims import screen
-from newsclaims.index import Index
-from newsclaims.problems import Problem
-from newsclaims.rules import Registries, check_records, check_spans
-from newsclaims.stream import lazy_registries
+from newsclaims.core.problems import Problem
+from newsclaims.validation import screen
+from newsclaims.validation.index import Index
+from newsclaims.validation.rules import Registries, check_records, check_spans
+from newsclaims.validation.stream import lazy_registries
 
-pytestmark = pytest.mark.skipif(not screen.COMPILED, reason="newsclaims._clean was not compiled on this machine")
+pytestmark = pytest.mark.skipif(
+    not screen.COMPILED, reason="newsclaims.validation._clean was not compiled on this machine"
+)
 
 GOLD = sorted((REPO_ROOT / "annotations" / "gold").glob("*.json"))
 PAGES: list[tuple[str, dict[str, Any]]] = [(f"annotations/gold/{p.name}", json.loads(p.read_text())) for p in GOLD]
@@ -208,7 +210,7 @@ def test_whitespace_is_str_isspace_over_all_of_unicode() -> None:
 
 
 def test_the_screens_whitespace_is_str_isspace() -> None:
-    from newsclaims._clean import clean
+    from newsclaims.validation._clean import clean
 
     # Every code point that is or might be taken for whitespace: separators, controls, formats.
     kinds = {"Zs", "Zl", "Zp", "Cc", "Cf"}
@@ -249,7 +251,7 @@ _RECORD = st.dictionaries(st.sampled_from([*_KEYS, "mention_id", "noise_id", "cl
 )
 def test_the_compiled_check_answers_a_bool_for_any_input(gold: dict[str, Any], text: str, labels: Any) -> None:
     # It sees only schema-valid records in validate; still, nothing it is handed may crash it.
-    from newsclaims._clean import clean
+    from newsclaims.validation._clean import clean
 
     assert clean(gold, text, labels, labels, None) in (True, False)
     assert clean(gold, text, None, None, "story") in (True, False)

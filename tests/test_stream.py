@@ -6,9 +6,9 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from newsclaims import validate
-from newsclaims.stream import SeedTexts, batch_checker, record_checker
 from newsclaims.synth import synthesize
+from newsclaims.validation import check as validate
+from newsclaims.validation.stream import SeedTexts, batch_checker, record_checker
 
 
 def test_datasets_map_finds_what_validate_finds(tmp_path: Path) -> None:
@@ -50,7 +50,7 @@ def test_datasets_map_finds_what_validate_finds(tmp_path: Path) -> None:
 def test_seed_texts_reads_lazily_and_keeps_one(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     synthesize(3, root, seed=1)
-    from newsclaims.repository import Repository
+    from newsclaims.validation.repository import Repository
 
     repo = Repository.load(root, read_seeds=False)
     assert repo.documents is None and repo.manifest is not None

@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from newsclaims import validate
-from newsclaims.build import build
 from newsclaims.cli import main
+from newsclaims.corpus.build import build
 from newsclaims.synth import synthesize
+from newsclaims.validation import check as validate
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -80,7 +80,7 @@ def test_the_listing_of_seeds_found_while_workers_check_is_found_once(tmp_path: 
 
 
 def test_streaming_build_is_the_same_bytes_however_the_work_is_split(tmp_path: Path, monkeypatch: Any) -> None:
-    import newsclaims.build as b
+    import newsclaims.corpus.build as b
 
     synthesize(40, tmp_path / "repo", seed=5)
     whole = build(tmp_path / "repo", tmp_path / "whole")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from conftest import REPO_ROOT
 
-from newsclaims.build import load_sources
-from newsclaims.spans import Interval
-from newsclaims.tokens import NER_TAGS, NOISE_TAGS, bio, outermost, sentence_rows
+from newsclaims.core.spans import Interval
+from newsclaims.corpus.tokens import NER_TAGS, NOISE_TAGS, bio, outermost, sentence_rows
+from newsclaims.validation.sources import load_sources
 
 
 def test_bio_on_a_hand_example() -> None:

@@ -2,15 +2,17 @@
 
 The public surface for research code::
 
-    from newsclaims import load_gold, load_repository, validate
+    from newsclaims import load_gold, load_repository
+    from newsclaims.validation import check as validate
 
     problems = validate("path/to/repo")      # every NCxxx problem, sorted
     gold = load_gold("annotations/gold/001_1afe1fed452732b0.json")
     repo = load_repository("path/to/repo")  # manifest, documents (text), registries
 """
 
-from newsclaims.documents import Document, decode_text, text_sha256
-from newsclaims.models import (
+from newsclaims.api import load_gold, load_repository, validate
+from newsclaims.core.documents import Document, decode_text, text_sha256
+from newsclaims.core.models import (
     SCHEMA_VERSION,
     Attribution,
     Claim,
@@ -23,9 +25,8 @@ from newsclaims.models import (
     NoiseSpan,
     Span,
 )
-from newsclaims.problems import RULES, Problem
-from newsclaims.validate import load_gold, load_repository, validate
-from newsclaims.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+from newsclaims.core.problems import RULES, Problem
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
 __all__ = [
     "RULES",

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from newsclaims.problems import RULES, exit_code, format_json, format_text
-from newsclaims.repository import find_root
-from newsclaims.validate import validate
+from newsclaims.api import validate
+from newsclaims.core.layout import find_root
+from newsclaims.core.problems import RULES, exit_code, format_json, format_text
 
 # Each command imports what only it needs: `newsclaims validate` runs in every CI job, and
 # build's and rounds' imports (datasets, spaCy, label-studio-sdk) cost it 1.7 s and 175 MB.
@@ -49,7 +49,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from newsclaims import schemagen
+    from newsclaims.docs import generated as schemagen
 
     schema_dir = Path(args.dir) if args.dir else _root(None) / "schema"
 
@@ -68,7 +68,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_seeds_add(args: argparse.Namespace) -> int:
-    from newsclaims.seeds import SeedError, add_seed
+    from newsclaims.annotation.seeds import SeedError, add_seed
 
     try:
         entry = add_seed(
@@ -90,7 +90,7 @@ def cmd_seeds_add(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from newsclaims.build import BuildError, build
+    from newsclaims.corpus.build import BuildError, build
 
     root = _root(args.root)
     try:
@@ -108,8 +108,11 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_round(args: argparse.Namespace) -> int:
-    from newsclaims.lsclient import connect, pull, push
-    from newsclaims.rounds import RoundError, adjudicate, create_round, import_export, round_agreement
+    from newsclaims.annotation.rounds.adjudication import adjudicate
+    from newsclaims.annotation.rounds.importing import import_export
+    from newsclaims.annotation.rounds.report import round_agreement
+    from newsclaims.annotation.rounds.round import RoundError, create_round
+    from newsclaims.annotation.rounds.server import connect, pull, push
 
     root = _root(args.root)
     try:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from newsclaims.jsonio import dumps
-from newsclaims.models import SCHEMA_VERSION
+from newsclaims.core.jsonio import dumps
+from newsclaims.core.models import SCHEMA_VERSION
 
 FIRST = [
     "Ana",

@@ -1,0 +1,148 @@
+"""Inter-annotator agreement between two annotation files of the same document.
+
+Span F1 per layer and label, with exact matching (same label, same offsets) and
+with overlap matching (same label, overlapping offsets, one-to-one); attribution
+agreement on source, cue, content and the whole triple; and Krippendorff's alpha
+(nominal) over characters for the noise and entity layers. Every comparison is a
+sort and a linear sweep.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from newsclaims.core.models import GoldFile
+
+Unit = tuple[str, int, int]  # (label, start, end)
+
+
+@dataclass
+class Tally:
+    """Counts that add up across documents before F1 is taken."""
+
+    a: int = 0
+    b: int = 0
+    exact: int = 0
+    overlap: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.a += other.a
+        self.b += other.b
+        self.exact += other.exact
+        self.overlap += other.overlap
+
+    def f1(self, matched: int) -> float | None:
+        total = self.a + self.b
+        return None if total == 0 else 2 * matched / total
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        return {"a": self.a, "b": self.b, "f1_exact": self.f1(self.exact), "f1_overlap": self.f1(self.overlap)}
+
+
+def _overlap_matches(a: list[Unit], b: list[Unit]) -> int:
+    """One-to-one matches of same-label overlapping spans: a two-pointer sweep per label."""
+    by_label: dict[str, tuple[list[Unit], list[Unit]]] = defaultdict(lambda: ([], []))
+    for u in a:
+        by_label[u[0]][0].append(u)
+    for u in b:
+        by_label[u[0]][1].append(u)
+    matched = 0
+    for xs, ys in by_label.values():
+        xs.sort(key=lambda u: (u[1], u[2]))
+        ys.sort(key=lambda u: (u[1], u[2]))
+        i = j = 0
+        while i < len(xs) and j < len(ys):
+            (_, xs_, xe), (_, ys_, ye) = xs[i], ys[j]
+            if xs_ < ye and ys_ < xe:
+                matched, i, j = matched + 1, i + 1, j + 1
+            elif xe <= ys_:
+                i += 1
+            else:
+                j += 1
+    return matched
+
+
+def compare_units(a: Iterable[Unit], b: Iterable[Unit]) -> dict[str, Tally]:
+    """Per label (and ``"*"`` for all labels): counts of units and of exact and overlap matches."""
+    la, lb = list(a), list(b)
+    out: dict[str, Tally] = {}
+    for label in sorted({u[0] for u in la} | {u[0] for u in lb}):
+        xa = [u for u in la if u[0] == label]
+        xb = [u for u in lb if u[0] == label]
+        ca, cb = Counter(xa), Counter(xb)
+        exact = sum((ca & cb).values())
+        # Identical units match first (also absent parts, coded as -1:-1); overlaps among the rest.
+        rest = _overlap_matches(list((ca - cb).elements()), list((cb - ca).elements()))
+        out[label] = Tally(len(xa), len(xb), exact, exact + rest)
+    total = Tally()
+    for t in out.values():
+        total.add(t)
+    out["*"] = total
+    return out
+
+
+def layer_units(gold: GoldFile) -> dict[str, list[Unit]]:
+    """The units each layer is compared on."""
+    claims = {c.claim_id: c for c in gold.claims}
+
+    def claim_span(claim_id: str) -> tuple[int, int]:
+        c = claims.get(claim_id)
+        return (c.fragments[0].start, c.fragments[-1].end) if c else (-1, -1)
+
+    attributions: dict[str, list[Unit]] = defaultdict(list)
+    for a in gold.attributions:
+        cs, ce = claim_span(a.claim_id)
+        src = (a.source.start, a.source.end) if a.source else (-1, -1)
+        cue = (a.cue.start, a.cue.end) if a.cue else (-1, -1)
+        attributions["source"].append(("source", *src))
+        attributions["cue"].append(("cue", *cue))
+        attributions["content"].append(("content", cs, ce))
+        # The whole triple as one unit: offsets packed so that equality means all three agree.
+        attributions["triple"].append((f"{src}{cue}", cs, ce))
+    return {
+        "noise": [(n.category.value, n.start, n.end) for n in gold.noise],
+        "mentions": [(m.label.value, m.start, m.end) for m in gold.mentions],
+        "claims": [("claim", c.fragments[0].start, c.fragments[-1].end) for c in gold.claims],
+        **{f"attribution_{k}": v for k, v in attributions.items()},
+    }
+
+
+def char_labels(units: list[Unit], length: int) -> list[str]:
+    """One nominal label per character: the innermost (shortest) covering span's, or ``"O"``."""
+    labels = ["O"] * length
+    for label, start, end in sorted(units, key=lambda u: u[2] - u[1], reverse=True):
+        labels[max(start, 0) : min(end, length)] = [label] * max(0, min(end, length) - max(start, 0))
+    return labels
+
+
+def krippendorff_alpha_nominal(a: list[str], b: list[str]) -> float | None:
+    """Alpha for two coders, nominal values, every unit coded by both (no missing data)."""
+    if len(a) != len(b) or not a:
+        raise ValueError("both codings must cover the same, non-empty units")
+    n = 2 * len(a)
+    totals = Counter(a) + Counter(b)
+    disagreements = sum(x != y for x, y in zip(a, b, strict=True))
+    expected = (n * n - sum(v * v for v in totals.values())) / (n * (n - 1))
+    if expected == 0:
+        return None  # one value everywhere: agreement is undefined
+    observed = 2 * disagreements / n
+    return 1 - observed / expected
+
+
+@dataclass(frozen=True)
+class Comparison:
+    layers: dict[str, dict[str, Tally]]  # layer -> label (and "*") -> tally
+    alpha_chars: dict[str, float | None]  # layer -> Krippendorff's alpha over characters
+
+
+def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
+    """Every agreement figure for one document annotated twice."""
+    ua, ub = layer_units(a), layer_units(b)
+    layers = {layer: compare_units(ua.get(layer, []), ub.get(layer, [])) for layer in sorted(set(ua) | set(ub))}
+    alpha = {
+        layer: krippendorff_alpha_nominal(char_labels(ua[layer], text_length), char_labels(ub[layer], text_length))
+        for layer in ("noise", "mentions")
+    }
+    return Comparison(layers, alpha)

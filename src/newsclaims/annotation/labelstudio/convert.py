@@ -1,0 +1,335 @@
+"""One Label Studio annotation → the layers of a gold file, with every problem itemised.
+
+Nothing from the export is trusted: every region is re-sliced from its offsets
+(``offsets.resolve``), labels and control names are checked against the pass's
+config, relations must point at regions of the same annotation. A bad region
+is reported and left out; the rest of the annotation is kept.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsclaims.annotation.labelstudio.config import CHECKWORTHY, CONTROL, ENTITY, ROLE_DEFINITIONS, Pass
+from newsclaims.annotation.labelstudio.offsets import Text, Unresolvable, resolve, trim
+from newsclaims.core.documents import Document, Listing
+from newsclaims.core.models import (
+    SCHEMA_VERSION,
+    Attribution,
+    Claim,
+    GoldFile,
+    Mention,
+    NoiseSpan,
+    Provenance,
+    Source,
+    Span,
+)
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+from newsclaims.validation.rules import Registries, check_gold
+
+LABELS: dict[Pass, set[str]] = {
+    "noise": set(NoiseCategory.values()),
+    "entities": set(EntityLabel.values()),
+    "claims": set(ROLE_DEFINITIONS),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Issue:
+    """A problem of one region (or relation, or annotation) of an export."""
+
+    task: str
+    annotation: str
+    region: str
+    code: str
+    message: str
+
+    @property
+    def warning(self) -> bool:
+        return self.code in WARNINGS
+
+    def __str__(self) -> str:
+        kind = "warning" if self.warning else "error"
+        return f"task {self.task} annotation {self.annotation} region {self.region}: {self.code} {kind}: {self.message}"
+
+
+IMPORT_RULES = {
+    "NC701": "The task's document is unknown or its text_sha256 differs from the document's: task refused.",
+    "NC702": "A region or result is malformed (missing offsets, labels or choices, wrong types).",
+    "NC703": "A region uses a control or label that is not in the pass's config (or an unknown entity id).",
+    "NC704": "A region's offsets do not fit the text under any reading: region refused.",
+    "NC705": "A region's edge was in UTF-16 units and was repaired (warning).",
+    "NC706": "A relation points at a region that is not there, or has an unknown label.",
+    "NC707": "Whitespace at a region's edge was trimmed (warning).",
+    "NC708": "The converted annotation breaks a validation rule: that record is left out.",
+}
+WARNINGS = {"NC705", "NC707"}
+
+
+@dataclass
+class _Region:
+    rid: str
+    start: int
+    end: int
+    label: str
+    extra: dict[str, str] = field(default_factory=dict)  # per-region control -> value
+
+
+@dataclass
+class Converted:
+    gold: GoldFile
+    issues: list[Issue]
+    regions: dict[str, str]  # record id -> region id it came from
+
+
+class _Collector:
+    def __init__(self, task: str, annotation: str) -> None:
+        self.task, self.annotation = task, annotation
+        self.issues: list[Issue] = []
+
+    def add(self, region: object, code: str, message: str) -> None:
+        self.issues.append(Issue(self.task, self.annotation, str(region), code, message))
+
+
+def _regions(
+    kind: Pass, results: object, doc: Text, log: _Collector
+) -> tuple[dict[str, _Region], list[dict[str, Any]]]:
+    regions: dict[str, _Region] = {}
+    extras: list[tuple[str, str, str]] = []
+    relations: list[dict[str, Any]] = []
+    if not isinstance(results, list):
+        log.add("-", "NC702", f"result is not a list: {type(results).__name__}")
+        return regions, relations
+    for r in results:
+        if not isinstance(r, dict):
+            log.add("-", "NC702", f"result item is not an object: {r!r:.60}")
+            continue
+        if r.get("type") == "relation":
+            relations.append(r)
+            continue
+        rid, value, kind_of = r.get("id"), r.get("value"), r.get("type")
+        if not isinstance(rid, str) or not rid or not isinstance(value, dict):
+            log.add(rid if isinstance(rid, str) else "-", "NC702", "region without an id or a value")
+            continue
+        if kind_of == "labels":
+            if r.get("from_name") != CONTROL[kind]:
+                log.add(rid, "NC703", f"control {r.get('from_name')!r} is not this pass's {CONTROL[kind]!r}")
+                continue
+            labels = value.get("labels")
+            if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in LABELS[kind]:
+                log.add(rid, "NC703", f"labels {labels!r:.80} are not exactly one label of the {kind} pass")
+                continue
+            try:
+                found = resolve(doc, value.get("start"), value.get("end"), value.get("text"))
+            except Unresolvable as e:
+                log.add(rid, "NC704", str(e))
+                continue
+            if found.repaired:
+                log.add(rid, "NC705", found.repaired)
+            start, end = trim(doc, found.start, found.end)
+            if (start, end) != (found.start, found.end):
+                log.add(rid, "NC707", f"{found.start}:{found.end} -> {start}:{end}")
+            if start >= end:
+                log.add(rid, "NC704", "the region is only whitespace")
+                continue
+            regions[rid] = _Region(rid, start, end, labels[0])
+        elif kind_of in ("choices", "textarea"):
+            key = "choices" if kind_of == "choices" else "text"
+            values = value.get(key)
+            if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
+                log.add(rid, "NC702", f"{r.get('from_name')!r} must hold exactly one value, got {values!r:.60}")
+                continue
+            extras.append((rid, str(r.get("from_name")), values[0].strip()))
+        else:
+            log.add(rid, "NC702", f"unknown result type {kind_of!r}")
+    for rid, control, value in extras:
+        if rid in regions:
+            regions[rid].extra[control] = value
+        else:
+            log.add(rid, "NC706", f"{control!r} belongs to a region that is not there")
+    return regions, relations
+
+
+def _span(doc: Text, r: _Region) -> Span:
+    return Span(start=r.start, end=r.end, text=doc.text[r.start : r.end])
+
+
+def convert(
+    kind: Pass,
+    results: object,
+    document: Document[Listing],
+    reg: Registries,
+    *,
+    task: str,
+    annotation: str,
+    annotator: str,
+    round_name: str,
+) -> Converted:
+    """Convert one annotation's results into a gold file holding this pass's layer."""
+    log = _Collector(task, annotation)
+    doc = Text(document.text)
+    regions, relations = _regions(kind, results, doc, log)
+    ordered = sorted(regions.values(), key=lambda r: (r.start, r.end, r.rid))
+    origin: dict[str, str] = {}
+    noise: list[NoiseSpan] = []
+    mentions: list[Mention] = []
+    claims: list[Claim] = []
+    attributions: list[Attribution] = []
+    if kind == "noise":
+        for i, r in enumerate(ordered, 1):
+            noise.append(
+                NoiseSpan(noise_id=f"n{i:03d}", category=NoiseCategory.of(r.label), **_span(doc, r).model_dump())
+            )
+            origin[noise[-1].noise_id] = r.rid
+    elif kind == "entities":
+        known = reg.entity_labels or {}
+        for r in ordered:
+            entity = r.extra.get(ENTITY, "")
+            if entity not in known:
+                log.add(r.rid, "NC703", f"entity id {entity!r} is missing or not in entities.json")
+                continue
+            mid = f"m{len(mentions) + 1:03d}"
+            mentions.append(
+                Mention(mention_id=mid, label=EntityLabel.of(r.label), entity_id=entity, **_span(doc, r).model_dump())
+            )
+            origin[mid] = r.rid
+    else:
+        claims, attributions = _claims(ordered, relations, doc, log, origin)
+    gold = GoldFile(
+        schema_version=SCHEMA_VERSION,
+        doc_id=document.doc_id,
+        text_sha256=document.text_sha256,
+        provenance=Provenance(
+            annotators=[annotator], rounds=[round_name], method=f"Label Studio round {round_name}, {kind} pass"
+        ),
+        mentions=mentions,
+        claims=claims,
+        attributions=attributions,
+        noise=noise,
+    )
+    gold = _drop_invalid(gold, reg, origin, log)
+    return Converted(gold, sorted(set(log.issues)), origin)
+
+
+def _claims(
+    ordered: list[_Region], relations: list[dict[str, Any]], doc: Text, log: _Collector, origin: dict[str, str]
+) -> tuple[list[Claim], list[Attribution]]:
+    by_id = {r.rid: r for r in ordered}
+    first_of: dict[str, str] = {}  # fragment region -> first fragment region
+    targets: dict[str, str] = {}  # source/cue region -> claim region
+    parent: dict[str, str] = {}  # carrier region -> outer carrier region
+    expected = {"fragment": "claim", "source": "source", "cue": "cue", "parent": None}
+    for rel in relations:
+        frm, to, labels = rel.get("from_id"), rel.get("to_id"), rel.get("labels") or []
+        name = f"{frm}->{to}"
+        if frm not in by_id or to not in by_id:
+            log.add(name, "NC706", "relation between regions that are not there")
+            continue
+        label = labels[0] if isinstance(labels, list) and len(labels) == 1 else None
+        if label not in expected:
+            log.add(name, "NC706", f"relation labels {labels!r:.40} are not one of {sorted(expected)}")
+            continue
+        role = expected[label]
+        if role is not None and by_id[frm].label != role:
+            log.add(name, "NC706", f"a {label!r} relation must start at a {role} region, not {by_id[frm].label}")
+            continue
+        ends = ("claim", "source") if label == "cue" else ("claim",)
+        if label in ("source", "cue", "fragment") and by_id[to].label not in ends:
+            log.add(name, "NC706", f"a {label!r} relation must end at a {' or '.join(ends)} region")
+            continue
+        {"fragment": first_of, "source": targets, "cue": targets, "parent": parent}[label][frm] = to
+    groups: dict[str, list[_Region]] = defaultdict(list)
+    for r in ordered:
+        if r.label == "claim":
+            groups[first_of.get(r.rid, r.rid)].append(r)
+    claims: list[Claim] = []
+    claim_of: dict[str, str] = {}
+    for head, parts in sorted(groups.items(), key=lambda kv: (kv[1][0].start, kv[0])):
+        choice = by_id[head].extra.get("checkworthy") if head in by_id else None
+        if choice not in CHECKWORTHY:
+            log.add(head, "NC702", f"claim without a checkworthy choice (got {choice!r})")
+            continue
+        cid = f"c{len(claims) + 1:03d}"
+        claims.append(
+            Claim(claim_id=cid, fragments=[_span(doc, r) for r in parts], checkworthy=choice == "checkworthy")
+        )
+        origin[cid] = head
+        for r in parts:
+            claim_of[r.rid] = cid
+    # One attribution per source region (its cue points at it), or per cue pointing at a claim.
+    pairs: dict[str, tuple[_Region | None, _Region | None]] = {
+        r.rid: (r, None) for r in ordered if r.label == "source" and targets.get(r.rid) in claim_of
+    }
+    for r in ordered:
+        if r.label != "cue":
+            continue
+        to = targets.get(r.rid)
+        if to in pairs and pairs[to][1] is None:
+            pairs[to] = (pairs[to][0], r)
+        elif to in claim_of:
+            pairs[r.rid] = (None, r)
+        else:
+            log.add(r.rid, "NC706", "cue region is not linked to a source with no other cue, nor to a claim")
+    for r in ordered:
+        if r.label == "source" and r.rid not in pairs:
+            log.add(r.rid, "NC706", "source region is not linked to a claim")
+    carrier_id: dict[str, str] = {}
+    attributions: list[Attribution] = []
+    for key in sorted(pairs, key=lambda k: min(x.start for x in pairs[k] if x)):
+        src, cue = pairs[key]
+        carrier = src or cue
+        assert carrier is not None
+        role = carrier.label
+        qt, st = carrier.extra.get(f"quote_type_{role}"), carrier.extra.get(f"stance_{role}")
+        if qt not in QuoteType.values() or st not in Stance.values():
+            log.add(carrier.rid, "NC702", f"attribution without a quote type or stance (got {qt!r}, {st!r})")
+            continue
+        aid = f"a{len(attributions) + 1:03d}"
+        claim_region = targets[src.rid] if src else targets[carrier.rid]
+        attributions.append(
+            Attribution(
+                attribution_id=aid,
+                claim_id=claim_of[claim_region],
+                source=Source(**_span(doc, src).model_dump()) if src else None,
+                cue=_span(doc, cue) if cue else None,
+                quote_type=QuoteType.of(qt),
+                stance=Stance.of(st),
+            )
+        )
+        origin[aid] = carrier.rid
+        for part in (src, cue):
+            if part:
+                carrier_id[part.rid] = aid
+    with_parents = []
+    for a in attributions:
+        outer = parent.get(origin[a.attribution_id])
+        parent_id = carrier_id.get(outer) if outer else None
+        with_parents.append(a.model_copy(update={"parent_id": parent_id}) if parent_id else a)
+    return claims, with_parents
+
+
+def _drop_invalid(gold: GoldFile, reg: Registries, origin: dict[str, str], log: _Collector) -> GoldFile:
+    """Leave out records that break a rule (overlapping noise, crossing mentions…), reporting each."""
+    # Dropping a record can orphan another (an attribution of a dropped claim): repeat until clean.
+    while problems := check_gold(f"{gold.doc_id}.json", gold, reg):
+        bad = {p.record for p in problems}
+        for p in problems:
+            log.add(origin.get(p.record, p.record), "NC708", f"{p.code} {p.message}")
+        claims = [c for c in gold.claims if c.claim_id not in bad]
+        kept = {c.claim_id for c in claims}
+        attributions = [a for a in gold.attributions if a.attribution_id not in bad and a.claim_id in kept]
+        ids = {a.attribution_id for a in attributions}
+        gold = gold.model_copy(
+            update={
+                "noise": [n for n in gold.noise if n.noise_id not in bad],
+                "mentions": [m for m in gold.mentions if m.mention_id not in bad],
+                "claims": claims,
+                "attributions": [
+                    a if a.parent_id in ids or a.parent_id is None else a.model_copy(update={"parent_id": None})
+                    for a in attributions
+                ],
+            }
+        )
+    return gold

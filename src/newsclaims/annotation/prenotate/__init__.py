@@ -1,0 +1,1 @@
+"""The rule-based pre-annotator and its evaluation against gold."""

@@ -1,0 +1,1 @@
+"""Annotation rounds: create, push and pull, import, agreement, adjudicate."""

@@ -1,0 +1,158 @@
+"""Annotation rounds: create the tasks, import what came back, measure agreement, adjudicate.
+
+A round is a folder ``annotations/rounds/<name>/``::
+
+    round.json            pass, documents, annotators, predictions, schema version, created
+    config.xml            the pass's labeling config, as sent
+    tasks.json            Label Studio import format: one task per document (+ predictions)
+    exports/<sha>.json    every export, byte for byte as it came, before any conversion
+    import-report.json    what the last import took, left out and why
+    annotators/<who>/<doc_id>.json   one gold-schema file per annotator and document
+    agreement.json, agreement.md     the agreement report
+    adjudication.json     what adjudication decided and the conflicts it could not settle
+
+Every step works from files alone; ``push``/``pull`` (in ``lsclient.py``) move the
+same files to and from a running Label Studio.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results, labeling_config
+from newsclaims.core.jsonio import dumps
+from newsclaims.core.layout import Layout
+from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, GoldFile
+from newsclaims.validation.sources import load_sources
+
+PREDICTIONS = ("gold", "rules", "none")
+
+
+class RoundError(ValueError):
+    """The round cannot be created or read; nothing was changed."""
+
+
+def _name(value: str, what: str) -> str:
+    if not re.match(NAME_PATTERN, value):
+        raise RoundError(f"{what} {value!r} is not a valid name: lower-case letters, digits, '_' or '-'")
+    return value
+
+
+@dataclass(frozen=True)
+class Round:
+    root: Path
+    name: str
+
+    @property
+    def folder(self) -> Path:
+        return Layout(self.root).rounds / self.name
+
+    def manifest(self) -> dict[str, Any]:
+        path = self.folder / "round.json"
+        if not path.exists():
+            raise RoundError(f"{path}: no such round (create it with `newsclaims round create`)")
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    @property
+    def kind(self) -> Pass:
+        kind = self.manifest()["pass"]
+        if kind not in PASSES:
+            raise RoundError(f"round.json: unknown pass {kind!r}")
+        return kind  # type: ignore[no-any-return]
+
+    def annotator_file(self, who: str, doc_id: str) -> Path:
+        return self.folder / "annotators" / _name(who, "annotator") / f"{_name(doc_id, 'doc_id')}.json"
+
+
+def prediction_for(
+    kind: Pass, how: str, gold: GoldFile | None, text: str, doc_id: str, sha: str
+) -> list[dict[str, Any]]:
+    if how == "none":
+        return []
+    if how == "gold":
+        return [{"model_version": "gold", "result": gold_to_results(gold, kind)}] if gold else []
+    from newsclaims.annotation.prenotate.rules import prenotate  # the rule-based pre-annotator
+
+    return [{"model_version": "rules", "result": gold_to_results(prenotate(doc_id, text, sha), kind)}]
+
+
+def create_round(
+    root: Path, name: str, kind: str, docs: list[str], annotators: list[str], predictions: str, today: datetime.date
+) -> Round:
+    """Write a new round folder (all or nothing)."""
+    rnd = Round(root, _name(name, "round"))
+    if kind not in PASSES:
+        raise RoundError(f"pass {kind!r}: expected one of {', '.join(PASSES)}")
+    if predictions not in PREDICTIONS:
+        raise RoundError(f"predictions {predictions!r}: expected one of {', '.join(PREDICTIONS)}")
+    if not docs or not annotators:
+        raise RoundError("a round needs at least one document and one annotator")
+    # "name=17" also says which Label Studio user id is that annotator.
+    users: dict[str, str] = {}
+    names = []
+    for entry in annotators:
+        who, _, user = entry.partition("=")
+        names.append(_name(who, "annotator"))
+        if user:
+            if not user.isdigit():
+                raise RoundError(f"annotator {entry!r}: the Label Studio user id after '=' must be a number")
+            users[user] = who
+    if rnd.folder.exists():
+        raise RoundError(f"{rnd.folder} exists already: choose another round name")
+    src = load_sources(root)
+    unknown = [d for d in docs if d not in src.documents]
+    if unknown:
+        raise RoundError(f"unknown doc_id(s): {', '.join(unknown)} (see seeds/manifest.json)")
+    pass_: Pass = kind
+    tasks = []
+    for doc_id in docs:
+        doc = src.documents[doc_id]
+        task: dict[str, Any] = {"data": {"text": doc.text, "doc_id": doc_id, "text_sha256": doc.text_sha256}}
+        preds = prediction_for(pass_, predictions, src.gold.get(doc_id), doc.text, doc_id, doc.text_sha256)
+        if preds:
+            task["predictions"] = preds
+        tasks.append(task)
+    manifest = {
+        "schema_version": SCHEMA_VERSION,
+        "name": name,
+        "pass": kind,
+        "documents": docs,
+        "annotators": names,
+        "predictions": predictions,
+        "created": today.isoformat(),
+        # Label Studio user id -> annotator name (from --annotators name=id, or edited by hand).
+        "users": users,
+    }
+    rnd.folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=rnd.folder.parent))
+    try:
+        (tmp / "round.json").write_text(dumps(manifest), encoding="utf-8")
+        (tmp / "config.xml").write_text(labeling_config(pass_), encoding="utf-8")
+        (tmp / "tasks.json").write_text(dumps(tasks), encoding="utf-8")
+        tmp.rename(rnd.folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return rnd
+
+
+def annotator_files(rnd: Round) -> dict[str, dict[str, GoldFile]]:
+    """doc_id -> annotator -> file."""
+    out: dict[str, dict[str, GoldFile]] = defaultdict(dict)
+    for path in sorted((rnd.folder / "annotators").glob("*/*.json")):
+        out[path.stem][path.parent.name] = GoldFile.model_validate_json(path.read_bytes())
+    return out
+
+
+# -- agreement --------------------------------------------------------------------------------
+
+
+# -- adjudication -----------------------------------------------------------------------------

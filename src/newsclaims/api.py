@@ -1,0 +1,66 @@
+"""The public API for research code: validate a repository, read its files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsclaims.core.extras import require
+from newsclaims.core.files import read_bytes
+from newsclaims.core.layout import display, find_root
+from newsclaims.core.models import GoldFile
+from newsclaims.core.problems import Problem
+from newsclaims.schema.shape import parse_model
+from newsclaims.validation.check import check_inputs
+from newsclaims.validation.index import Index
+from newsclaims.validation.repository import Repository
+from newsclaims.validation.rules import check_gold
+from newsclaims.validation.stream import lazy_registries
+
+
+def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Problem]:
+    """Every problem in the given files or repositories, sorted; no path means the current repository.
+
+    A folder is checked as a whole repository (seeds, manifest, registries, gold files, round
+    files and, when all of those are clean and ``corpus`` is true, the built ``corpus/``); a
+    file is checked with its repository as context. ``jobs`` > 1 checks the documents (and
+    rebuilds the corpus for NC601) in that many processes; the result is the same.
+    """
+    checked = check_inputs(*paths, jobs=jobs)
+    found = list(checked.problems)
+    if corpus:
+        for root in checked.clean_repositories:
+            if (root / "corpus").is_dir():  # not built yet: nothing to be stale, and no corpus extra needed
+                found += corpus_problems(root, jobs)
+    return sorted(set(found))
+
+
+def corpus_problems(root: Path, jobs: int = 1) -> list[Problem]:
+    """The corpus rules NC6xx on a repository whose inputs are clean (they rebuild the corpus)."""
+    require("corpus", "datasets", "pyarrow", "spacy")
+    from newsclaims.corpus.checks import check_corpus
+
+    return check_corpus(root, jobs)
+
+
+def load_gold(path: str | Path) -> GoldFile:
+    """Read one annotation file; raises ``ValueError`` listing every problem if it is not valid."""
+    p = Path(path)
+    data = read_bytes(p)
+    gold, found = parse_model(display(p), data, GoldFile)
+    root = find_root(p.parent)
+    if gold is not None and root is not None:
+        found += check_gold(display(p), gold, lazy_registries(Index.load(root)))
+    if gold is None or found:
+        raise ValueError("".join(f"\n  {f}" for f in found) or f"{p}: not a valid gold file")
+    return gold
+
+
+def load_repository(root: str | Path = ".") -> Repository:
+    """The manifest, documents and registries of a repository; see ``Repository.problems``."""
+    resolved = find_root(Path(root))
+    if resolved is None:
+        raise FileNotFoundError(f"{root}: no seeds/manifest.json here or above")
+    return Repository.load(resolved)
+
+
+__all__ = ["corpus_problems", "load_gold", "load_repository", "validate"]

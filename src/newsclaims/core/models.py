@@ -1,0 +1,226 @@
+"""Schema v1: the pydantic models of every file newsclaims reads or writes.
+
+The models hold only what JSON Schema can express too (types, enums, required
+fields, patterns, bounds), so that a file passes these models exactly when it
+passes the generated JSON Schema. Everything that needs the document text or
+other records (offsets, references, overlaps) is a plain rule in ``rules.py``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Literal, get_args
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+
+END_GUARD = "(?!\\n)"
+
+
+def whole(body: str) -> str:
+    """A pattern matching the whole string, with the same meaning in every regex dialect.
+
+    JSON Schema patterns are ECMA-262, where ``$`` is the end of input; Python's
+    ``re`` (used by the ``jsonschema`` package, and by pydantic here) also lets
+    ``$`` match before a final newline. The look-ahead closes that gap.
+    """
+    return f"^{body}${END_GUARD}"
+
+
+def native(pattern: str) -> str:
+    """``pattern`` for pydantic's Rust engine, where ``$`` is already the end of input.
+
+    The models validate with Rust's linear-time ``regex`` (a manifest of 10^5 pages took
+    Python's ``re`` half a second); ``schemagen`` puts the guard back into every exported
+    pattern, so the JSON Schema files, and Python's ``re`` elsewhere, see ``whole``'s form.
+    """
+    return pattern.removesuffix(END_GUARD)
+
+
+# Anything that may end up in a file path (doc ids, round and annotator names)
+# and every record id: lower-case, no dots, no slashes, so "../x" can never pass.
+NAME_PATTERN = whole("[a-z0-9][a-z0-9_-]{0,63}")
+SEED_FILE_PATTERN = whole("[A-Za-z0-9][A-Za-z0-9_-]{0,99}\\.txt")
+SHA256_PATTERN = whole("[0-9a-f]{64}")
+WIKIDATA_PATTERN = whole("Q[1-9][0-9]*")
+LANGUAGE_PATTERN = whole("[a-z]{2,3}")
+URL_PATTERN = whole("https?://\\S+")
+
+Name = Annotated[str, StringConstraints(pattern=native(NAME_PATTERN))]
+Sha256 = Annotated[str, StringConstraints(pattern=native(SHA256_PATTERN))]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]
+
+
+def _integral(value: object) -> object:
+    # JSON Schema counts 3.0 as the integer 3; so must we, or the two contracts would differ.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Offset = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+# RFC 3339's full-date (JSON Schema's "date") starts at year 0000, Python's dates at year 1:
+# the schema says so too, or 0000-01-01 would pass the schema and fail the model.
+YEAR_PATTERN = "^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-"
+Date = Annotated[datetime.date, WithJsonSchema({"type": "string", "format": "date", "pattern": YEAR_PATTERN})]
+SchemaVersion = Literal["1.0"]
+SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
+
+
+class Record(BaseModel):
+    # strict: "5" is not an offset and 1 is not true, exactly as in JSON Schema.
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, regex_engine="rust-regex")
+
+
+class Span(Record):
+    """A contiguous stretch of the document text: ``text == doc[start:end]``."""
+
+    start: Offset = Field(description="Offset of the first character (Unicode code points).")
+    end: Offset = Field(description="Offset just past the last character (end-exclusive).")
+    text: NonEmpty = Field(description="The covered text, exactly as in the document.")
+
+
+class Mention(Span):
+    """A mention of an entity, linked to a cross-document entity."""
+
+    mention_id: Name = Field(description="Id, unique within the document.")
+    label: EntityLabel = Field(description="Entity type of the mention.")
+    entity_id: Name = Field(description="The cross-document entity (annotations/entities.json).")
+    note: str | None = Field(default=None, description="Annotator's note on a doubtful decision.")
+
+
+class Claim(Record):
+    """A statement made in the document: attributed to a source, or told by the outlet itself."""
+
+    claim_id: Name = Field(description="Id, unique within the document.")
+    fragments: list[Span] = Field(min_length=1, description="The claim's text in one or more ordered, disjoint pieces.")
+    cluster_id: Name | None = Field(
+        default=None, description="The cross-outlet claim cluster (annotations/clusters.json)."
+    )
+    checkworthy: bool = Field(description="Whether a fact-checker could and should verify it.")
+    note: str | None = Field(default=None, description="Annotator's note on a doubtful decision.")
+
+
+class Source(Span):
+    """The span naming who the content is attributed to."""
+
+    mention_id: Name | None = Field(
+        default=None, description="The entity mention inside the source span, if one is annotated."
+    )
+
+
+class Attribution(Record):
+    """A source-cue-content triple: who said what, how."""
+
+    attribution_id: Name = Field(description="Id, unique within the document.")
+    claim_id: Name = Field(description="The claim that is the content of the attribution.")
+    source: Source | None = Field(
+        default=None, description="Who the content is attributed to; null when the text names no one."
+    )
+    cue: Span | None = Field(default=None, description="The word(s) signalling the attribution (said, according to).")
+    quote_type: QuoteType = Field(description="How the content is rendered.")
+    stance: Stance = Field(description="The source's stance toward the content.")
+    parent_id: Name | None = Field(
+        default=None, description="The attribution this one is reported inside (nested reporting)."
+    )
+    note: str | None = Field(default=None, description="Annotator's note on a doubtful decision.")
+
+
+class NoiseSpan(Span):
+    """Page chrome: text on the page that is not part of the article."""
+
+    noise_id: Name = Field(description="Id, unique within the document.")
+    category: NoiseCategory = Field(description="What kind of chrome it is.")
+    note: str | None = Field(default=None, description="Annotator's note on a doubtful decision.")
+
+
+class Provenance(Record):
+    """Who made an annotation file, and how."""
+
+    annotators: list[Name] = Field(min_length=1, description="Annotator ids.")
+    rounds: list[Name] = Field(description="Annotation rounds merged into this file, oldest first.")
+    method: NonEmpty = Field(description="How the annotations were made, in a sentence.")
+
+
+class GoldFile(Record):
+    """``annotations/gold/<doc_id>.json``: all annotations of one document (standoff)."""
+
+    schema_version: SchemaVersion = Field(description="Schema version the file follows.")
+    doc_id: Name = Field(description="The annotated document.")
+    text_sha256: Sha256 = Field(description="sha256 of the document text the offsets point into.")
+    provenance: Provenance
+    mentions: list[Mention]
+    claims: list[Claim]
+    attributions: list[Attribution]
+    noise: list[NoiseSpan]
+
+
+class Entity(Record):
+    """A real-world entity; its mentions may be in any document."""
+
+    entity_id: Name = Field(description="Id, unique in the corpus.")
+    label: EntityLabel = Field(description="Entity type; every mention carries the same label.")
+    name: NonEmpty = Field(description="Canonical name.")
+    wikidata: Annotated[str, StringConstraints(pattern=native(WIKIDATA_PATTERN))] | None = Field(
+        default=None, description="Wikidata QID, only where certain."
+    )
+    note: str | None = Field(default=None, description="Why this entity or QID, where not obvious.")
+
+
+class EntitiesFile(Record):
+    """``annotations/entities.json``: the cross-document entity registry."""
+
+    schema_version: SchemaVersion
+    entities: list[Entity]
+
+
+class ClaimCluster(Record):
+    """The same claim told by several documents of one story."""
+
+    cluster_id: Name = Field(description="Id, unique in the corpus.")
+    story_id: Name = Field(description="The story every member's document belongs to.")
+    statement: NonEmpty = Field(description="A canonical, neutral wording of the claim.")
+    note: str | None = Field(default=None, description="Why these claims are one cluster, where not obvious.")
+
+
+class ClustersFile(Record):
+    """``annotations/clusters.json``: the cross-outlet claim clusters."""
+
+    schema_version: SchemaVersion
+    clusters: list[ClaimCluster]
+
+
+class ManifestEntry(Record):
+    """One seed page: its file, checksum and what the page itself tells about it."""
+
+    doc_id: Name = Field(description="Stable document id.")
+    file: Annotated[str, StringConstraints(pattern=native(SEED_FILE_PATTERN))] = Field(
+        description="File name in seeds/, the page's identity."
+    )
+    sha256: Sha256 = Field(description="sha256 of the file's bytes.")
+    story_id: Name = Field(description="The story the page reports; the unit of splits.")
+    outlet: NonEmpty | None = Field(description="Publisher of the page, if the page says.")
+    title: NonEmpty | None = Field(description="Title of the article, if there is one.")
+    published: Date | None = Field(description="Publication date, if the page says.")
+    url: Annotated[str, StringConstraints(pattern=native(URL_PATTERN))] | None = Field(
+        description="Where the page was taken from, if known."
+    )
+    language: Annotated[str, StringConstraints(pattern=native(LANGUAGE_PATTERN))] = Field(
+        description="ISO 639 language code."
+    )
+    notes: str | None = Field(description="Where the page came from and what is uncertain about it.")
+
+
+class Manifest(Record):
+    """``seeds/manifest.json``: one entry per seed page."""
+
+    schema_version: SchemaVersion
+    documents: list[ManifestEntry]
+
+
+# File kinds, by the name their JSON Schema is written under.
+FILE_MODELS: dict[str, type[Record]] = {
+    "gold": GoldFile,
+    "entities": EntitiesFile,
+    "clusters": ClustersFile,
+    "manifest": Manifest,
+}

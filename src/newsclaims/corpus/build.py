@@ -1,0 +1,218 @@
+"""``build``: seeds + manifest + gold → ``corpus/``, a Hugging Face style dataset folder.
+
+The build refuses to start on a repository that does not validate, writes
+everything into a temporary folder next to ``corpus/`` and swaps it into place
+only when complete, so a failed or interrupted build never leaves a half-written
+corpus behind (the previous one stays as it was).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.pool import Pool
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsclaims.core.documents import Document, decode_text
+from newsclaims.core.files import read_bytes
+from newsclaims.core.jsonio import dumps
+from newsclaims.core.layout import Layout
+from newsclaims.core.models import SCHEMA_VERSION, GoldFile, ManifestEntry
+from newsclaims.core.problems import Problem
+from newsclaims.corpus.card import dataset_card
+from newsclaims.corpus.croissant import croissant_metadata
+from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.release import Release, corpus_version, sha256_file
+from newsclaims.corpus.tables import Links, Row, Summary, document_rows, registry_rows
+from newsclaims.schema.shape import parse_model
+from newsclaims.validation.check import check_inputs
+from newsclaims.validation.repository import Repository
+from newsclaims.validation.sources import InvalidInputs, story_splits
+
+
+class BuildError(InvalidInputs):
+    """The inputs do not validate; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems, "corpus/ left untouched")
+
+
+# Every option that changes parquet bytes is fixed here (and pyarrow is pinned).
+PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "version": "2.6", "write_statistics": True}
+
+
+# Rows per parquet row group, fixed so that the files never depend on how the work was
+# chunked or spread over processes (a corpus smaller than this is one group per file).
+ROW_GROUP_ROWS = {"documents": 2_000, "tokens": 100_000}
+DEFAULT_ROW_GROUP_ROWS = 50_000
+CHUNK = 64  # documents per unit of work
+
+
+class _ParquetSink:
+    """One split of one config: rows in, fixed-size row groups out; the file opens on the first row."""
+
+    def __init__(self, config: str, path: Path) -> None:
+        self.schema = CONFIGS[config].arrow_schema
+        self.path, self.group = path, ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
+        self.pending: list[pa.Table] = []
+        self.buffered = self.rows = self.nbytes = 0
+        self.writer: pq.ParquetWriter | None = None
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self.pending.append(table)
+            self.buffered += table.num_rows
+        while self.buffered >= self.group:
+            self._flush(self.group)
+
+    def close(self) -> None:
+        if self.buffered:
+            self._flush(self.buffered)
+        if self.writer is not None:
+            self.writer.close()
+
+    def _flush(self, n: int) -> None:
+        # One contiguous table per group: page boundaries must not follow the chunking.
+        table = pa.concat_tables(self.pending)
+        head, rest = table.slice(0, n).combine_chunks(), table.slice(n)
+        self.pending, self.buffered = ([rest] if rest.num_rows else []), rest.num_rows
+        if self.writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.writer = pq.ParquetWriter(self.path, self.schema, **PARQUET_OPTIONS)
+        self.writer.write_table(head, row_group_size=n)
+        self.rows += n
+        self.nbytes += int(head.nbytes)
+
+
+@dataclass(frozen=True)
+class _Job:
+    root: Path
+    entries: tuple[ManifestEntry, ...]
+    splits: Mapping[str, str]
+
+
+@dataclass
+class _Chunk:
+    tables: dict[tuple[str, str], pa.Table]  # (config, split) -> rows of the chunk's documents
+    links: Links
+    summary: Summary
+
+
+def _rows_of(job: _Job) -> _Chunk:
+    """The rows of a chunk of documents, read from disk (runs in a worker process)."""
+    lay = Layout(job.root)
+    rows: dict[tuple[str, str], list[Row]] = {}
+    links, summary = Links(), Summary()
+    for entry in job.entries:
+        doc = Document(entry, decode_text(read_bytes(lay.seeds / entry.file)))
+        gold_path = lay.gold / f"{entry.doc_id}.json"
+        gold = parse_model(str(gold_path), read_bytes(gold_path), GoldFile)[0] if gold_path.exists() else None
+        split = job.splits[entry.story_id]
+        for config, doc_rows in document_rows(doc, gold, split, links).items():
+            rows.setdefault((config, split), []).extend(doc_rows)
+        summary.add(doc, gold)
+    tables = {key: pa.Table.from_pylist(found, schema=CONFIGS[key[0]].arrow_schema) for key, found in rows.items()}
+    return _Chunk(tables, links, summary)
+
+
+def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
+    """Build into ``folder`` (which must be new) from inputs that validate: data files, checksums,
+    release.json, README.md. The caller validates (``build`` does; the corpus check runs on clean inputs).
+
+    Documents stream through in doc_id order, ``CHUNK`` at a time (over ``jobs``
+    processes); memory holds the rows of a few chunks and the registries, never the corpus.
+    """
+    repo = Repository.load(root, read_seeds=False)
+    assert repo.manifest is not None and repo.entities is not None and repo.clusters is not None
+    splits = story_splits(repo)
+    entries = sorted(repo.manifest.documents, key=lambda e: e.doc_id)
+    work = [_Job(root, tuple(entries[i : i + CHUNK]), splits) for i in range(0, len(entries), CHUNK)]
+    sinks: dict[tuple[str, str], _ParquetSink] = {}
+    links, summary = Links(), Summary()
+
+    def sink(config: str, split: str) -> _ParquetSink:
+        if (config, split) not in sinks:
+            sinks[config, split] = _ParquetSink(config, folder / f"data/{config}/{split}.parquet")
+        return sinks[config, split]
+
+    with _pool(jobs) as pool:
+        for chunk in pool.imap(_rows_of, work) if pool is not None else map(_rows_of, work):
+            for (config, split), table in chunk.tables.items():
+                sink(config, split).add(table)
+            links.merge(chunk.links)
+            summary.merge(chunk.summary)
+    split_of_doc = {e.doc_id: splits[e.story_id] for e in entries}
+    for config, by_split in registry_rows(repo.entities, repo.clusters, links, split_of_doc, splits).items():
+        for split, rows in by_split.items():
+            sink(config, split).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
+    files: dict[str, str] = {}
+    # `datasets` cannot load a split from a file without rows: a split (or a config) with
+    # nothing in it yet has no file (its sink never opened one), and the card says so.
+    counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
+    sizes: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
+    for config in CONFIGS:
+        for split in sorted(s for c, s in sinks if c == config):
+            out = sinks[config, split]
+            out.close()
+            if out.rows:
+                counts[config][split], sizes[config][split] = out.rows, out.nbytes
+                files[f"data/{config}/{split}.parquet"] = sha256_file(out.path)
+    fingerprint = hashlib.sha256("".join(f"{p} {h}\n" for p, h in sorted(files.items())).encode()).hexdigest()
+    release = Release(corpus_version(root), fingerprint, files, counts)
+    (folder / "release.json").write_text(
+        dumps(
+            {
+                "version": release.version,
+                "schema_version": SCHEMA_VERSION,
+                "fingerprint": fingerprint,
+                "counts": counts,
+                "files": files,
+            }
+        ),
+        encoding="utf-8",
+    )
+    (folder / "checksums.sha256").write_text("".join(f"{h}  {p}\n" for p, h in sorted(files.items())), encoding="utf-8")
+    (folder / "README.md").write_text(dataset_card(release, summary, sizes), encoding="utf-8")
+    (folder / "croissant.json").write_text(dumps(croissant_metadata(release, summary)), encoding="utf-8")
+    return release
+
+
+@contextmanager
+def _pool(jobs: int) -> Iterator[Pool | None]:
+    if jobs <= 1:
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield pool
+
+
+def build(root: Path, out: Path | None = None, jobs: int = 1) -> Release:
+    """Build ``root``'s corpus into ``out`` (default ``root/corpus``), replacing it only on success.
+
+    ``jobs`` > 1 makes the rows in that many processes; the files are the same bytes.
+    """
+    problems = check_inputs(root, jobs=jobs).problems
+    if problems:
+        raise BuildError(problems)
+    target = out or root / "corpus"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        release = write_corpus(root, tmp, jobs)
+        old = target.with_name(f".{target.name}-old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+        return release
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

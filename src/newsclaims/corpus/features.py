@@ -1,0 +1,141 @@
+"""The corpus configs and their ``datasets`` features, generated from the vocabulary.
+
+Labels are ClassLabels whose names are the vocabulary values in declaration
+order, so the integer stored in parquet is the index of the label in ``vocab.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datasets import ClassLabel, Features, List, Value
+
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance, Vocab
+from newsclaims.corpus.tokens import NER_TAGS, NOISE_TAGS
+
+
+def class_label(vocab: type[Vocab]) -> ClassLabel:
+    return ClassLabel(names=vocab.values())
+
+
+def _span() -> dict[str, Any]:
+    return {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
+
+
+def _mention() -> dict[str, Any]:
+    return {
+        "mention_id": Value("string"),
+        **_span(),
+        "label": class_label(EntityLabel),
+        "entity_id": Value("string"),
+        "note": Value("string"),
+    }
+
+
+def _claim() -> dict[str, Any]:
+    return {
+        "claim_id": Value("string"),
+        "fragments": List(_span()),
+        "text": Value("string"),
+        "cluster_id": Value("string"),
+        "checkworthy": Value("bool"),
+        "note": Value("string"),
+    }
+
+
+def _attribution() -> dict[str, Any]:
+    return {
+        "attribution_id": Value("string"),
+        "claim_id": Value("string"),
+        "source": {**_span(), "mention_id": Value("string")},
+        "cue": _span(),
+        "quote_type": class_label(QuoteType),
+        "stance": class_label(Stance),
+        "parent_id": Value("string"),
+        "note": Value("string"),
+    }
+
+
+def _noise() -> dict[str, Any]:
+    return {"noise_id": Value("string"), **_span(), "category": class_label(NoiseCategory), "note": Value("string")}
+
+
+def _document_meta() -> dict[str, Any]:
+    return {
+        "doc_id": Value("string"),
+        "story_id": Value("string"),
+        "split": Value("string"),
+        "outlet": Value("string"),
+        "title": Value("string"),
+        "published": Value("string"),
+        "url": Value("string"),
+        "language": Value("string"),
+        "source_file": Value("string"),
+        "text": Value("string"),
+        "text_sha256": Value("string"),
+    }
+
+
+def _with_doc(fields: dict[str, Any]) -> Features:
+    return Features({"doc_id": Value("string"), **fields})
+
+
+# Config name -> features of its rows.
+CONFIGS: dict[str, Features] = {
+    "documents": Features(
+        {
+            **_document_meta(),
+            "mentions": List(_mention()),
+            "claims": List(_claim()),
+            "attributions": List(_attribution()),
+            "noise": List(_noise()),
+        }
+    ),
+    "mentions": _with_doc(_mention()),
+    "entities": Features(
+        {
+            "entity_id": Value("string"),
+            "label": class_label(EntityLabel),
+            "name": Value("string"),
+            "wikidata": Value("string"),
+            "note": Value("string"),
+            "mention_count": Value("int32"),
+            "doc_ids": List(Value("string")),
+        }
+    ),
+    "claims": _with_doc(_claim()),
+    "claim_clusters": Features(
+        {
+            "cluster_id": Value("string"),
+            "story_id": Value("string"),
+            "statement": Value("string"),
+            "note": Value("string"),
+            "members": List({"doc_id": Value("string"), "claim_id": Value("string")}),
+        }
+    ),
+    "attributions": _with_doc(_attribution()),
+    "noise_spans": _with_doc(_noise()),
+    "tokens": Features(
+        {
+            "doc_id": Value("string"),
+            "sentence_id": Value("int32"),
+            "start": Value("int32"),
+            "end": Value("int32"),
+            "tokens": List(Value("string")),
+            "token_starts": List(Value("int32")),
+            "ner_tags": List(ClassLabel(names=NER_TAGS)),
+            "noise_tags": List(ClassLabel(names=NOISE_TAGS)),
+        }
+    ),
+}
+
+CONFIG_DESCRIPTIONS = {
+    "documents": "One row per page: the full text with every annotation layer nested (for span models).",
+    "mentions": "One row per entity mention, with its cross-document entity id.",
+    "entities": "One row per cross-document entity, with its mention count and documents.",
+    "claims": "One row per claim: its fragments, joined text, cluster and check-worthiness.",
+    "claim_clusters": "One row per cluster of the same claim told by several outlets, with its members.",
+    "attributions": "One row per source-cue-content attribution, with quote type, stance and nesting.",
+    "noise_spans": "One row per span of page chrome, with its category.",
+    "tokens": "One row per sentence: tokens, their offsets, BIO tags of the outermost entity mentions and of noise.",
+}

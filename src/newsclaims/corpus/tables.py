@@ -1,0 +1,203 @@
+"""Rows of every corpus config, from the documents, gold files and registries.
+
+Rows come out sorted by their ids, so the same inputs always give the same
+tables (and the same parquet bytes).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from newsclaims.core.documents import Document
+from newsclaims.core.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, ManifestEntry, Mention, NoiseSpan
+from newsclaims.core.vocab import Vocab
+from newsclaims.corpus.tokens import sentence_rows
+from newsclaims.validation.sources import Sources
+
+FRAGMENT_JOINER = " … "
+Row = dict[str, Any]
+
+
+@cache
+def _index(vocab: Vocab) -> int:
+    return list(type(vocab)).index(vocab)
+
+
+# Rows are the records as dumped, with labels as ClassLabel indices; the parquet
+# schema (features.py) fixes column order and types, whatever the dict order.
+
+
+def mention_row(m: Mention) -> Row:
+    return {**m.model_dump(), "label": _index(m.label)}
+
+
+def claim_row(c: Claim) -> Row:
+    return {**c.model_dump(), "text": FRAGMENT_JOINER.join(f.text for f in c.fragments)}
+
+
+def attribution_row(a: Attribution) -> Row:
+    return {**a.model_dump(), "quote_type": _index(a.quote_type), "stance": _index(a.stance)}
+
+
+def noise_row(n: NoiseSpan) -> Row:
+    return {**n.model_dump(), "category": _index(n.category)}
+
+
+def _position(row: Row) -> int:
+    return int(row["fragments"][0]["start"] if "fragments" in row else row["start"])
+
+
+def _by_position(rows: list[Row], key: str) -> list[Row]:
+    return sorted(rows, key=lambda r: (_position(r), r[key]))
+
+
+@dataclass
+class Summary:
+    """What the card and the Croissant file say about the sources, gathered as documents stream past."""
+
+    documents: int = 0
+    annotated: int = 0
+    outlets: set[str] = field(default_factory=set)
+    stories: set[str] = field(default_factory=set)
+    annotators: set[str] = field(default_factory=set)
+    rounds: set[str] = field(default_factory=set)
+    methods: set[str] = field(default_factory=set)
+    example: Row | None = None  # the first claim of the first document (by doc_id) with claims
+
+    @classmethod
+    def of(cls, src: Sources) -> Summary:
+        summary = cls()
+        for doc_id in sorted(src.documents):
+            summary.add(src.documents[doc_id], src.gold.get(doc_id))
+        return summary
+
+    def add(self, doc: Document[ManifestEntry], gold: GoldFile | None) -> None:
+        self.documents += 1
+        self.outlets.add(doc.entry.outlet or "unknown (aggregator)")
+        self.stories.add(doc.entry.story_id)
+        if gold is None:
+            return
+        self.annotated += 1
+        self.annotators.update(gold.provenance.annotators)
+        self.rounds.update(gold.provenance.rounds)
+        self.methods.add(gold.provenance.method)
+        if self.example is None and gold.claims:
+            self.example = {"doc_id": doc.doc_id, **claim_row(gold.claims[0])}
+
+    def merge(self, other: Summary) -> None:
+        """Fold in the summary of the documents that come after this one's (by doc_id)."""
+        self.documents += other.documents
+        self.annotated += other.annotated
+        for mine, theirs in (
+            (self.outlets, other.outlets),
+            (self.stories, other.stories),
+            (self.annotators, other.annotators),
+            (self.rounds, other.rounds),
+            (self.methods, other.methods),
+        ):
+            mine.update(theirs)
+        self.example = self.example or other.example
+
+
+@dataclass
+class Links:
+    """What registry rows need from the documents: mentions per entity, members per cluster."""
+
+    mention_docs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    members: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
+
+    def merge(self, other: Links) -> None:
+        for entity_id, docs in other.mention_docs.items():
+            self.mention_docs[entity_id] += docs
+        for cluster_id, rows in other.members.items():
+            self.members[cluster_id] += rows
+
+
+def document_rows(
+    doc: Document[ManifestEntry], gold: GoldFile | None, split: str, links: Links
+) -> dict[str, list[Row]]:
+    """config -> rows of one document (every config but the registries'); ``links`` collects the rest."""
+    doc_id, e = doc.doc_id, doc.entry
+    mentions = _by_position([mention_row(m) for m in gold.mentions], "mention_id") if gold else []
+    claims = _by_position([claim_row(c) for c in gold.claims], "claim_id") if gold else []
+    attributions = (
+        sorted((attribution_row(a) for a in gold.attributions), key=lambda r: r["attribution_id"]) if gold else []
+    )
+    noise = _by_position([noise_row(n) for n in gold.noise], "noise_id") if gold else []
+    for m in mentions:
+        links.mention_docs[m["entity_id"]].append(doc_id)
+    for c in claims:
+        if c["cluster_id"] is not None:
+            links.members[c["cluster_id"]].append({"doc_id": doc_id, "claim_id": c["claim_id"]})
+    return {
+        "documents": [
+            {
+                "doc_id": doc_id,
+                "story_id": e.story_id,
+                "split": split,
+                "outlet": e.outlet,
+                "title": e.title,
+                "published": e.published.isoformat() if e.published else None,
+                "url": e.url,
+                "language": e.language,
+                "source_file": f"seeds/{e.file}",
+                "text": doc.text,
+                "text_sha256": doc.text_sha256,
+                "mentions": mentions,
+                "claims": claims,
+                "attributions": attributions,
+                "noise": noise,
+            }
+        ],
+        "mentions": [{"doc_id": doc_id, **r} for r in mentions],
+        "claims": [{"doc_id": doc_id, **r} for r in claims],
+        "attributions": [{"doc_id": doc_id, **r} for r in attributions],
+        "noise_spans": [{"doc_id": doc_id, **r} for r in noise],
+        "tokens": sentence_rows(doc_id, doc.text, gold),
+    }
+
+
+def registry_rows(
+    entities: Mapping[str, Entity],
+    clusters: Mapping[str, ClaimCluster],
+    links: Links,
+    split_of_doc: Mapping[str, str],
+    splits: Mapping[str, str],
+) -> dict[str, dict[str, list[Row]]]:
+    """config -> split -> rows of ``entities`` and ``claim_clusters``, once every document is read.
+
+    Registries are corpus-wide; they go with the split of the stories they belong to
+    (entities with every split one of their documents is in).
+    """
+    out: dict[str, dict[str, list[Row]]] = {"entities": defaultdict(list), "claim_clusters": defaultdict(list)}
+    for entity_id in sorted(entities):
+        ent = entities[entity_id]
+        mentioned = links.mention_docs.get(entity_id, [])
+        docs = sorted(set(mentioned))
+        row = {
+            "entity_id": entity_id,
+            "label": _index(ent.label),
+            "name": ent.name,
+            "wikidata": ent.wikidata,
+            "note": ent.note,
+            "mention_count": len(mentioned),
+            "doc_ids": docs,
+        }
+        for split in sorted({split_of_doc[d] for d in docs} or {"test"}):
+            out["entities"][split].append(row)
+    for cluster_id in sorted(clusters):
+        cl = clusters[cluster_id]
+        out["claim_clusters"][splits.get(cl.story_id, "test")].append(
+            {
+                "cluster_id": cluster_id,
+                "story_id": cl.story_id,
+                "statement": cl.statement,
+                "note": cl.note,
+                "members": links.members.get(cluster_id, []),
+            }
+        )
+    return {config: dict(rows) for config, rows in out.items()}

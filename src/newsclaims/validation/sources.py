@@ -1,0 +1,59 @@
+"""Everything a repository holds, read into memory once it validates (for rounds, stats and reports)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsclaims.core.documents import Document
+from newsclaims.core.files import read_bytes
+from newsclaims.core.layout import Layout
+from newsclaims.core.models import ClaimCluster, Entity, GoldFile, ManifestEntry
+from newsclaims.core.problems import Problem
+from newsclaims.schema.shape import parse_model
+from newsclaims.validation.check import check_inputs
+from newsclaims.validation.repository import Repository
+
+DEFAULT_SPLIT = "test"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything a build reads, already validated."""
+
+    documents: Mapping[str, Document[ManifestEntry]]
+    gold: Mapping[str, GoldFile]  # by doc_id; documents without a gold file have no annotations
+    entities: Mapping[str, Entity]
+    clusters: Mapping[str, ClaimCluster]
+    splits: Mapping[str, str]  # story_id -> split
+
+
+class InvalidInputs(Exception):
+    """The repository's inputs do not validate; ``problems`` lists every problem."""
+
+    def __init__(self, problems: list[Problem], consequence: str = "nothing was read") -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} validation problem(s); {consequence}")
+
+
+def story_splits(repo: Repository) -> dict[str, str]:
+    # Splits are by story so that no story straddles two. The seed corpus is one story,
+    # so everything is evaluation data ("test"); see the card.
+    assert repo.manifest is not None
+    return {e.story_id: DEFAULT_SPLIT for e in repo.manifest.documents}
+
+
+def load_sources(root: Path) -> Sources:
+    """Validate the repository and read all of it into memory; raises InvalidInputs listing every problem."""
+    problems = check_inputs(root).problems
+    if problems:
+        raise InvalidInputs(problems)
+    repo = Repository.load(root)
+    assert repo.documents is not None and repo.entities is not None and repo.clusters is not None
+    gold: dict[str, GoldFile] = {}
+    for path in Layout(root).gold_files():
+        parsed = parse_model(str(path), read_bytes(path), GoldFile)[0]
+        assert parsed is not None  # validated above
+        gold[parsed.doc_id] = parsed
+    return Sources(repo.documents, gold, repo.entities, repo.clusters, story_splits(repo))
