@@ -33,7 +33,7 @@ corpus: venv
 	$(BIN)/newsclaims schema
 	$(BIN)/newsclaims validate
 
-test: venv lint typecheck layers extension
+test: venv lint typecheck extension
 	@$(MAKE) --no-print-directory labelstudio || echo "warning: $(LS_VENV) could not be installed: the live Label Studio tests will be skipped"
 	$(BIN)/newsclaims schema --check
 	$(BIN)/pytest
@@ -46,7 +46,7 @@ typecheck: venv
 	$(BIN)/mypy
 
 # The layers of the package (pyproject.toml, [tool.importlinter]): no upward import, no cycle,
-# function-level and TYPE_CHECKING imports included.
+# function-level and TYPE_CHECKING imports included. tests/test_install.py runs the same check.
 layers: venv
 	$(BIN)/lint-imports
 

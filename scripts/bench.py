@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # timed apart as "setup" and not in its docs/s, as the floor's import of orjson is not in
 # the floor's.
 VALIDATE_SETUP = """
-from newsclaims.validation import check as validate
+from newsclaims import validate
 import newsclaims.validation.stream
 from newsclaims.schema.shape import checker
 checker("gold")
@@ -213,7 +213,6 @@ def machine() -> dict[str, str]:
         "cpus": str(os.cpu_count()),
         "processor": platform.processor() or platform.machine(),
         "screen": "compiled" if screen_compiled() else "not compiled: every file through the Python rules",
-        "walk": "compiled" if walk_compiled() else "not compiled: every record shape checked by jsonschema-rs",
     }
 
 
@@ -221,12 +220,6 @@ def screen_compiled() -> bool:
     from newsclaims.validation.screen import COMPILED
 
     return COMPILED
-
-
-def walk_compiled() -> bool:
-    from newsclaims.conform import compiled
-
-    return compiled("gold") is not None
 
 
 def best_of(runs: list[dict[str, float]]) -> dict[str, object]:
@@ -309,8 +302,7 @@ def markdown(result: dict[str, object]) -> str:
         "",
         "Written by `scripts/bench.py`; do not edit. Synthetic corpora from `newsclaims synth` (about 3 KB per page).",
         f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}; "
-        f"validator screen (`newsclaims.validation._clean`): {m.get('screen', 'not recorded')}; "
-        f"shape walk (`newsclaims._conform`): {m.get('walk', 'not recorded')}.",
+        f"validator screen (`newsclaims.validation._clean`): {m.get('screen', 'not recorded')}.",
         "",
         f"Each step runs in a fresh process. {', '.join(REPEATED)} run {result['repeat']} times, in rounds "
         "(each step once a round), and the fastest is kept (all runs: results.json); build runs once, first. "

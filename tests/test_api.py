@@ -6,8 +6,7 @@ import pytest
 from conftest import REPO_ROOT, MiniRepo
 
 import newsclaims
-from newsclaims import load_gold, load_repository
-from newsclaims.validation import check as validate
+from newsclaims import load_gold, load_repository, validate
 
 
 def test_public_surface_is_documented() -> None:

@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import REPO_ROOT
 
+from newsclaims import validate
 from newsclaims.corpus.build import PARQUET_OPTIONS
 from newsclaims.corpus.features import CONFIGS
-from newsclaims.validation import check as validate
 
 
 @pytest.fixture

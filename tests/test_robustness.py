@@ -11,9 +11,9 @@ from conftest import TEXT, MiniRepo, baseline_gold, sha
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsclaims import validate
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.problems import RULES, exit_code
-from newsclaims.validation import check as validate
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 GOLD = "annotations/gold/doc-a.json"

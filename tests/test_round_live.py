@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from conftest import REPO_ROOT
 
+from newsclaims import validate
 from newsclaims.annotation.labelstudio.config import gold_to_results
 from newsclaims.annotation.rounds.adjudication import adjudicate
 from newsclaims.annotation.rounds.report import round_agreement
@@ -23,7 +24,6 @@ from newsclaims.annotation.rounds.round import Round, create_round
 from newsclaims.annotation.rounds.server import connect, pull, push
 from newsclaims.annotation.seeds import add_seed
 from newsclaims.core.models import GoldFile
-from newsclaims.validation import check as validate
 
 if TYPE_CHECKING:
     from labelstudio_server import LabelStudioServer

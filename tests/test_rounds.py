@@ -14,12 +14,12 @@ from conftest import REPO_ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from newsclaims import validate
 from newsclaims.annotation.rounds.adjudication import adjudicate
 from newsclaims.annotation.rounds.importing import import_export
 from newsclaims.annotation.rounds.report import round_agreement
 from newsclaims.annotation.rounds.round import Round, RoundError, create_round
 from newsclaims.core.models import GoldFile
-from newsclaims.validation import check as validate
 
 DOCS = ["002_66b9e44e360c82d3", "004_30fd1aad6509c6c0"]
 TODAY = datetime.date(2026, 11, 22)

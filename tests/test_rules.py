@@ -11,8 +11,8 @@ from conftest import TEXT, MiniRepo, baseline_gold, sha, span
 from hypothesis import given
 from hypothesis import strategies as st
 
+from newsclaims import validate
 from newsclaims.core.problems import RULES
-from newsclaims.validation import check as validate
 from newsclaims.validation.rules import file_stem
 
 GOLD = "annotations/gold/doc-a.json"

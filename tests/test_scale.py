@@ -7,7 +7,7 @@ from typing import Any
 
 from conftest import MiniRepo, baseline_gold, sha
 
-from newsclaims.validation import check as validate
+from newsclaims import validate
 
 N = 10_000
 

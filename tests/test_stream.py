@@ -6,8 +6,8 @@ from pathlib import Path
 
 from datasets import Dataset
 
+from newsclaims import validate
 from newsclaims.synth import synthesize
-from newsclaims.validation import check as validate
 from newsclaims.validation.stream import SeedTexts, batch_checker, record_checker
 
 

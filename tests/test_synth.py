@@ -8,10 +8,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from newsclaims import validate
 from newsclaims.cli import main
 from newsclaims.corpus.build import build
 from newsclaims.synth import synthesize
-from newsclaims.validation import check as validate
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -2,8 +2,7 @@
 
 The public surface for research code::
 
-    from newsclaims import load_gold, load_repository
-    from newsclaims.validation import check as validate
+    from newsclaims import load_gold, load_repository, validate
 
     problems = validate("path/to/repo")      # every NCxxx problem, sorted
     gold = load_gold("annotations/gold/001_1afe1fed452732b0.json")

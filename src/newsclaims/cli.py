@@ -12,11 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from newsclaims.api import validate
+from newsclaims.core.extras import MissingExtra, require
 from newsclaims.core.layout import find_root
 from newsclaims.core.problems import RULES, exit_code, format_json, format_text
 
-# Each command imports what only it needs: `newsclaims validate` runs in every CI job, and
-# build's and rounds' imports (datasets, spaCy, label-studio-sdk) cost it 1.7 s and 175 MB.
+# Each command imports what only it needs: `newsclaims validate` runs in every CI job, and must
+# not pay for build's and rounds' imports (datasets, pyarrow, spaCy, label-studio-sdk), which a
+# core install does not even have (tests/test_install.py).
 
 
 def _root(arg: str | None) -> Path:
@@ -90,6 +92,7 @@ def cmd_seeds_add(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    require("corpus", "datasets", "pyarrow", "spacy")
     from newsclaims.corpus.build import BuildError, build
 
     root = _root(args.root)
@@ -108,54 +111,86 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_round(args: argparse.Namespace) -> int:
-    from newsclaims.annotation.rounds.adjudication import adjudicate
-    from newsclaims.annotation.rounds.importing import import_export
-    from newsclaims.annotation.rounds.report import round_agreement
-    from newsclaims.annotation.rounds.round import RoundError, create_round
-    from newsclaims.annotation.rounds.server import connect, pull, push
+    from newsclaims.annotation.rounds.round import RoundError
 
-    root = _root(args.root)
+    handlers = {
+        "create": _round_create,
+        "import": _round_import,
+        "pull": _round_import,
+        "push": _round_push,
+        "agreement": _round_agreement,
+        "adjudicate": _round_adjudicate,
+    }
     try:
-        if args.round_command == "create":
-            rnd = create_round(
-                root,
-                args.name,
-                args.pass_,
-                [d for d in args.docs.split(",") if d],
-                [a for a in args.annotators.split(",") if a],
-                args.predictions,
-                datetime.date.today(),
-            )
-            print(f"created round {args.name} in {rnd.folder} ({args.pass_} pass, {args.predictions} predictions)")
-        elif args.round_command in ("import", "pull"):
-            if args.round_command == "import":
-                report = import_export(root, args.name, Path(args.export).read_bytes())
-            else:
-                report = pull(root, args.name, connect())
-            for issue in report.issues:
-                print(issue)
-            print(
-                f"imported {report.imported} annotation file(s) from {report.annotations} annotation(s) in "
-                f"{report.tasks} task(s); {report.cancelled} cancelled or skipped, "
-                f"{report.refused_tasks} task(s) refused; export kept as {report.export}"
-            )
-            return 1 if any(not i.warning for i in report.issues) else 0
-        elif args.round_command == "push":
-            project = push(root, args.name, connect())
-            print(f"pushed round {args.name} to Label Studio project {project}")
-        elif args.round_command == "agreement":
-            agreement = round_agreement(root, args.name)
-            pairs = len(agreement["pairs"])
-            print(f"wrote agreement.json and agreement.md for round {args.name} ({pairs} annotator pair(s))")
-        elif args.round_command == "adjudicate":
-            decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
-            result = adjudicate(root, args.name, args.strategy, decisions)
-            open_conflicts = sum(len(d["conflicts"]) for d in result["documents"].values())
-            print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result['written']) or 'nothing'}")
-            print(f"{open_conflicts} conflict(s) settled by the strategy, listed in adjudication.json")
+        return handlers[args.round_command](args, _root(args.root))
     except (RoundError, OSError) as e:
         print(f"newsclaims round {args.round_command}: {e}", file=sys.stderr)
         return 2 if isinstance(e, OSError) else 1
+
+
+def _round_create(args: argparse.Namespace, root: Path) -> int:
+    from newsclaims.annotation.rounds.round import create_round
+
+    rnd = create_round(
+        root,
+        args.name,
+        args.pass_,
+        [d for d in args.docs.split(",") if d],
+        [a for a in args.annotators.split(",") if a],
+        args.predictions,
+        datetime.date.today(),
+    )
+    print(f"created round {args.name} in {rnd.folder} ({args.pass_} pass, {args.predictions} predictions)")
+    return 0
+
+
+def _round_import(args: argparse.Namespace, root: Path) -> int:
+    """``round import NAME EXPORT`` and ``round pull NAME`` (which downloads the export first)."""
+    if args.round_command == "import":
+        from newsclaims.annotation.rounds.importing import import_export
+
+        report = import_export(root, args.name, Path(args.export).read_bytes())
+    else:
+        require("labelstudio", "label_studio_sdk")
+        from newsclaims.annotation.rounds.server import connect, pull
+
+        report = pull(root, args.name, connect())
+    for issue in report.issues:
+        print(issue)
+    print(
+        f"imported {report.imported} annotation file(s) from {report.annotations} annotation(s) in "
+        f"{report.tasks} task(s); {report.cancelled} cancelled or skipped, "
+        f"{report.refused_tasks} task(s) refused; export kept as {report.export}"
+    )
+    return 1 if any(not i.warning for i in report.issues) else 0
+
+
+def _round_push(args: argparse.Namespace, root: Path) -> int:
+    require("labelstudio", "label_studio_sdk")
+    from newsclaims.annotation.rounds.server import connect, push
+
+    project = push(root, args.name, connect())
+    print(f"pushed round {args.name} to Label Studio project {project}")
+    return 0
+
+
+def _round_agreement(args: argparse.Namespace, root: Path) -> int:
+    from newsclaims.annotation.rounds.report import round_agreement
+
+    agreement = round_agreement(root, args.name)
+    pairs = len(agreement["pairs"])
+    print(f"wrote agreement.json and agreement.md for round {args.name} ({pairs} annotator pair(s))")
+    return 0
+
+
+def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
+    from newsclaims.annotation.rounds.adjudication import adjudicate
+
+    decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
+    result = adjudicate(root, args.name, args.strategy, decisions)
+    open_conflicts = sum(len(d["conflicts"]) for d in result["documents"].values())
+    print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result['written']) or 'nothing'}")
+    print(f"{open_conflicts} conflict(s) settled by the strategy, listed in adjudication.json")
     return 0
 
 
@@ -258,7 +293,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Piping into `head` must end quietly, not with a BrokenPipeError traceback.
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
-    code: int = args.func(args)
+    try:
+        code: int = args.func(args)
+    except MissingExtra as e:
+        print(f"newsclaims {args.command}: {e}", file=sys.stderr)
+        return 2
     return code
 
 

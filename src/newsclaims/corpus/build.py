@@ -9,13 +9,10 @@ corpus behind (the previous one stays as it was).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from multiprocessing.pool import Pool
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +24,7 @@ from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import SCHEMA_VERSION, GoldFile, ManifestEntry
 from newsclaims.core.problems import Problem
+from newsclaims.core.workers import forked_pool
 from newsclaims.corpus.card import dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
 from newsclaims.corpus.features import CONFIGS
@@ -143,12 +141,19 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
             sinks[config, split] = _ParquetSink(config, folder / f"data/{config}/{split}.parquet")
         return sinks[config, split]
 
-    with _pool(jobs) as pool:
-        for chunk in pool.imap(_rows_of, work) if pool is not None else map(_rows_of, work):
-            for (config, split), table in chunk.tables.items():
-                sink(config, split).add(table)
-            links.merge(chunk.links)
-            summary.merge(chunk.summary)
+    def add(chunk: _Chunk) -> None:
+        for (config, split), table in chunk.tables.items():
+            sink(config, split).add(table)
+        links.merge(chunk.links)
+        summary.merge(chunk.summary)
+
+    if jobs > 1 and len(work) > 1:
+        with forked_pool(jobs) as pool:
+            for chunk in pool.map(_rows_of, work):
+                add(chunk)
+    else:
+        for job in work:
+            add(_rows_of(job))
     split_of_doc = {e.doc_id: splits[e.story_id] for e in entries}
     for config, by_split in registry_rows(repo.entities, repo.clusters, links, split_of_doc, splits).items():
         for split, rows in by_split.items():
@@ -183,15 +188,6 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
     (folder / "README.md").write_text(dataset_card(release, summary, sizes), encoding="utf-8")
     (folder / "croissant.json").write_text(dumps(croissant_metadata(release, summary)), encoding="utf-8")
     return release
-
-
-@contextmanager
-def _pool(jobs: int) -> Iterator[Pool | None]:
-    if jobs <= 1:
-        yield None
-        return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield pool
 
 
 def build(root: Path, out: Path | None = None, jobs: int = 1) -> Release:

@@ -10,7 +10,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from datasets import DatasetInfo
+from datasets.info import DatasetInfo, DatasetInfosDict
+from datasets.splits import SplitDict, SplitInfo
+from huggingface_hub import DatasetCardData
 
 from newsclaims.core.models import SCHEMA_VERSION
 from newsclaims.corpus.features import CONFIG_DESCRIPTIONS, CONFIGS
@@ -21,7 +23,10 @@ if TYPE_CHECKING:
 
 
 def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[str, Any]:
-    configs, infos = [], []
+    """The card's YAML header. ``dataset_info`` is written by ``datasets``' own card API
+    (``DatasetInfosDict.to_dataset_card_data``), so its features are exactly what ``datasets`` reads back."""
+    configs = []
+    infos = DatasetInfosDict()
     for config, features in CONFIGS.items():
         splits = release.counts[config]
         if not splits:
@@ -33,31 +38,32 @@ def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[st
                 **({"default": True} if config == "documents" else {}),
             }
         )
-        info = DatasetInfo(features=features)._to_yaml_dict()
-        infos.append(
-            {
-                "config_name": config,
-                "features": info["features"],
-                "splits": [{"name": s, "num_bytes": sizes[config][s], "num_examples": n} for s, n in splits.items()],
-            }
-        )
-    return {
-        "pretty_name": "newsclaims",
-        "language": ["en"],
-        "license": "other",
-        "license_name": "newsclaims-annotations-cc-by-4.0-texts-publishers",
-        "license_details": "Annotations: CC BY 4.0. Page texts: copyright of their publishers, "
+        split_infos = SplitDict()
+        for split, rows in splits.items():
+            split_infos.add(SplitInfo(name=split, num_bytes=sizes[config][split], num_examples=rows))
+        infos[config] = DatasetInfo(config_name=config, features=features, splits=split_infos)
+    card_data = DatasetCardData(
+        pretty_name="newsclaims",
+        language=["en"],
+        license="other",
+        license_name="newsclaims-annotations-cc-by-4.0-texts-publishers",
+        license_details="Annotations: CC BY 4.0. Page texts: copyright of their publishers, "
         "included for research on the annotations only.",
-        "task_categories": ["token-classification", "text-classification"],
-        "task_ids": ["named-entity-recognition"],
-        "tags": ["claim-detection", "attribution", "quotation", "boilerplate-removal", "cross-document"],
-        "size_categories": ["n<1K"],
-        "version": release.version,
-        "schema_version": SCHEMA_VERSION,
-        "fingerprint": release.fingerprint,
-        "configs": configs,
-        "dataset_info": infos,
-    }
+        task_categories=["token-classification", "text-classification"],
+        task_ids=["named-entity-recognition"],
+        tags=["claim-detection", "attribution", "quotation", "boilerplate-removal", "cross-document"],
+        size_categories=["n<1K"],
+        # Keys of newsclaims, not of the Hub card schema: release.json says the same.
+        version=release.version,
+        schema_version=SCHEMA_VERSION,
+        fingerprint=release.fingerprint,
+        configs=configs,
+    )
+    infos.to_dataset_card_data(card_data)
+    meta: dict[str, Any] = card_data.to_dict()  # type: ignore[no-untyped-call]
+    if isinstance(meta.get("dataset_info"), dict):  # one config: keep the list form of several
+        meta["dataset_info"] = [meta["dataset_info"]]
+    return meta
 
 
 def _counts_table(release: Release) -> str:

@@ -11,12 +11,9 @@ needs all documents at once (the same bytes listed twice, NC506) is a merge afte
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -24,6 +21,7 @@ from newsclaims.core.documents import Document, Listing, decode_text
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.layout import Layout, display, names_in
 from newsclaims.core.problems import Problem, problem
+from newsclaims.core.workers import forked_pool
 from newsclaims.schema.shape import parse_record
 from newsclaims.validation.index import Index, Listed
 from newsclaims.validation.rules import (
@@ -35,7 +33,6 @@ from newsclaims.validation.rules import (
     check_spans,
 )
 from newsclaims.validation.screen import passes
-from newsclaims.validation.workers import Forked
 
 
 @dataclass
@@ -157,47 +154,34 @@ def lazy_registries(index: Index) -> Registries:
     return index.registries(SeedTexts(entries, index.layout.seeds), entries)
 
 
-def _take_chunks(
-    units: Sequence[Unit], ctx: Context, chunks: list[tuple[int, int]], taken: Any
-) -> list[tuple[int, Checked]]:
-    """Check chunks until none is left, taking the next one from the shared counter ``taken``."""
-    done: list[tuple[int, Checked]] = []
-    while True:
-        with taken.get_lock():
-            index = taken.value
-            taken.value = index + 1
-        if index >= len(chunks):
-            return done
-        lo, hi = chunks[index]
-        done.append((index, check_units(units[lo:hi], ctx, lo)))
+# What every worker of ``_in_parallel`` checks, set in each worker by ``_share`` when it starts
+# (inherited through the fork, not pickled): the units and their context.
+_shared: tuple[Sequence[Unit], Context] | None = None
+
+
+def _share(units: Sequence[Unit], ctx: Context) -> None:
+    global _shared
+    _shared = (units, ctx)
+
+
+def _check_chunk(bounds: tuple[int, int]) -> Checked:
+    assert _shared is not None, "runs in a worker started by _in_parallel"
+    units, ctx = _shared
+    lo, hi = bounds
+    return check_units(units[lo:hi], ctx, lo)
 
 
 def _in_parallel(units: list[Unit], ctx: Context, jobs: int, meanwhile: Callable[[], list[Problem]]) -> Checked:
-    """``check_units`` over ``jobs`` processes: this one and ``jobs - 1`` forked workers;
-    ``meanwhile``'s problems first, which this process finds while the workers start.
-
-    This process takes chunks too rather than wait: a forked worker first pays for copying
-    every page it writes to (a reference count is a write), which at 10^3 documents was half
-    of its time, and the parent has nothing to copy. Chunks go to whoever is free next, so
-    the workers take more of them while this process does ``meanwhile``.
-    """
+    """``check_units`` over ``jobs`` worker processes; ``meanwhile``'s problems first, which
+    this process finds while the workers check. Chunks go to whichever worker is free next,
+    and their problems come back in the order of the units."""
     size = max(1, len(units) // (jobs * 32))
-    chunks = [(i, i + size) for i in range(0, len(units), size)]
-    taken = multiprocessing.get_context("fork").Value("q", 0)  # shared memory: seen by every fork
-    work = partial(_take_chunks, units, ctx, chunks, taken)
-    workers: list[Forked[list[tuple[int, Checked]]]] = []
-    try:
-        workers += (Forked(work) for _ in range(jobs - 1))
-        first = meanwhile()
-        done = work()
-        for worker in workers:
-            done += worker.result()
-    finally:
-        for worker in workers:
-            worker.stop()
-    checked = Checked(first)
-    for _, chunk in sorted(done, key=itemgetter(0)):
-        checked.add(chunk)
+    chunks = [(i, min(i + size, len(units))) for i in range(0, len(units), size)]
+    with forked_pool(jobs, _share, (units, ctx)) as pool:
+        done = pool.map(_check_chunk, chunks)
+        checked = Checked(meanwhile())
+        for chunk in done:
+            checked.add(chunk)
     return checked
 
 
