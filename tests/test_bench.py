@@ -39,6 +39,8 @@ def test_bench_runs_on_a_tiny_corpus_and_finds_every_injected_error(tmp_path: Pa
     # The command prints the same five, one line each; its peak is its own, not this step's
     # few MB (the command imports pydantic, numpy and jsonschema-rs).
     assert row["validate_command"]["extra"] == 5
+    assert row["validate_command_default"]["extra"] == 5  # no corpus/: the same problems, no build stack
+    assert row["floor_command"]["seconds"] > 0
     assert row["validate_command"]["peak_mb"] > 2 * row["floor"]["peak_mb"]
     assert row["load_dataset"]["extra"] > 25
     assert "| 25 |" in (tmp_path / "results.md").read_text()
