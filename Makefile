@@ -12,7 +12,7 @@ LS_STAMP := $(LS_VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: venv corpus test lint typecheck layers extension schema constraints clean labelstudio labelstudio-constraints
+.PHONY: venv corpus test test-fast lint typecheck layers extension schema constraints clean labelstudio labelstudio-constraints
 
 venv: $(STAMP)
 
@@ -37,6 +37,10 @@ test: venv lint typecheck extension
 	@$(MAKE) --no-print-directory labelstudio || echo "warning: $(LS_VENV) could not be installed: the live Label Studio tests will be skipped"
 	$(BIN)/newsclaims schema --check
 	$(BIN)/pytest
+
+# The quick loop while editing: no live server, no benchmark, no slow tests (make test runs them all).
+test-fast: venv
+	$(BIN)/pytest -m "not live and not benchmark and not slow"
 
 lint: venv
 	$(BIN)/ruff check

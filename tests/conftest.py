@@ -155,3 +155,22 @@ def mini(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MiniRepo]:
     repo = MiniRepo(tmp_path / "repo").write()
     monkeypatch.chdir(repo.root)
     yield repo
+
+
+# Markers (registered in pyproject.toml): `make test` runs everything; `make test-fast` leaves out
+# the live Label Studio tests, the benchmark's and the slow ones (random inputs, builds, subprocesses).
+LIVE_MODULES = {"test_labelstudio_live", "test_round_live"}
+BENCHMARK_MODULES = {"test_bench"}
+SLOW_MODULES = {"test_scale", "test_corpus", "test_corpus_rules", "test_croissant", "test_synth", "test_install"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__ if isinstance(item, pytest.Function) and item.module else ""
+        if module in LIVE_MODULES:
+            item.add_marker(pytest.mark.live)
+        if module in BENCHMARK_MODULES:
+            item.add_marker(pytest.mark.benchmark)
+        is_random = isinstance(item, pytest.Function) and getattr(item.obj, "is_hypothesis_test", False)
+        if module in SLOW_MODULES or is_random:
+            item.add_marker(pytest.mark.slow)
