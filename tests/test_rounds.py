@@ -58,9 +58,8 @@ def export_from(rnd: Round, edit: Any = None) -> bytes:
 
 
 def set_users(rnd: Round) -> None:
-    manifest = rnd.manifest()
-    manifest["users"] = {"1": "ann1", "2": "ann2"}
-    (rnd.folder / "round.json").write_text(json.dumps(manifest))
+    manifest = rnd.manifest().model_copy(update={"users": {"1": "ann1", "2": "ann2"}})
+    (rnd.folder / "round.json").write_text(json.dumps(manifest.as_dict()))
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -86,14 +85,14 @@ def test_noise_round_from_files(repo: Path) -> None:
     assert tree(rnd.folder) == before  # a re-import changes nothing
 
     agreement = round_agreement(repo, "r1-noise")
-    average = agreement["average"]["noise"]["*"]
-    assert average["f1_exact"] < 1.0
-    assert [d["text"] for d in agreement["disagreements"]] == dropped
+    average = agreement.average["noise"]["*"]
+    assert average.f1_exact is not None and average.f1_exact < 1.0
+    assert [d.text for d in agreement.disagreements] == dropped
     assert "ann1~ann2" in (rnd.folder / "agreement.md").read_text()
 
     gold_before = GoldFile.model_validate_json((repo / f"annotations/gold/{DOCS[0]}.json").read_bytes())
     result = adjudicate(repo, "r1-noise", "majority")
-    assert result["documents"][DOCS[0]]["conflicts"]
+    assert result.documents[DOCS[0]].conflicts
     gold_after = GoldFile.model_validate_json((repo / f"annotations/gold/{DOCS[0]}.json").read_bytes())
     assert len(gold_after.noise) == len(gold_before.noise) - 1  # the span only ann1 had is out
     assert gold_after.mentions == gold_before.mentions  # other layers untouched
@@ -198,7 +197,7 @@ def test_committed_agreement_reports_are_current() -> None:
     for manifest in sorted((REPO_ROOT / "annotations/rounds").glob("*/round.json")):
         name = manifest.parent.name
         report = compute_agreement(REPO_ROOT, name)
-        assert json.loads((manifest.parent / "agreement.json").read_text()) == report, (
+        assert json.loads((manifest.parent / "agreement.json").read_text()) == report.as_dict(), (
             f"run `newsclaims round agreement {name}`"
         )
         assert (manifest.parent / "agreement.md").read_text() == agreement_markdown(report)
@@ -271,3 +270,19 @@ def test_entities_round_keeps_source_links_and_notes(repo: Path) -> None:
             assert new[a_new.source.mention_id].text == old[a_old.source.mention_id].text
     assert [m.note for m in after.mentions] == [m.note for m in before.mentions[1:]]
     assert validate(repo, corpus=False) == []
+
+
+def test_round_json_reads_back_as_written(repo: Path) -> None:
+    for path in sorted((REPO_ROOT / "annotations/rounds").glob("*/round.json")):  # one has pass "all"
+        assert Round(REPO_ROOT, path.parent.name).manifest().as_dict() == json.loads(path.read_text())
+    rnd = create_round(repo, "r7", "entities", DOCS, ["ann1=4"], "none", TODAY)
+    data = json.loads((rnd.folder / "round.json").read_text())
+    assert rnd.manifest().as_dict() == data
+    data.update({"label_studio": {"project": 3}, "comment": "kept on a rewrite"})
+    (rnd.folder / "round.json").write_text(json.dumps(data))
+    manifest = rnd.manifest()
+    assert (manifest.users, manifest.label_studio and manifest.label_studio.project) == ({"4": "ann1"}, 3)
+    assert list(manifest.as_dict()) == list(data)
+    (rnd.folder / "round.json").write_text(json.dumps({**data, "pass": "speech"}))
+    with pytest.raises(RoundError, match="unknown pass 'speech'"):
+        rnd.manifest()

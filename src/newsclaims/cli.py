@@ -178,7 +178,7 @@ def _round_agreement(args: argparse.Namespace, root: Path) -> int:
     from newsclaims.annotation.rounds.report import round_agreement
 
     agreement = round_agreement(root, args.name)
-    pairs = len(agreement["pairs"])
+    pairs = len(agreement.pairs)
     print(f"wrote agreement.json and agreement.md for round {args.name} ({pairs} annotator pair(s))")
     return 0
 
@@ -188,8 +188,8 @@ def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
 
     decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
     result = adjudicate(root, args.name, args.strategy, decisions)
-    open_conflicts = sum(len(d["conflicts"]) for d in result["documents"].values())
-    print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result['written']) or 'nothing'}")
+    open_conflicts = sum(len(d.conflicts) for d in result.documents.values())
+    print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result.written) or 'nothing'}")
     print(f"{open_conflicts} conflict(s) settled by the strategy, listed in adjudication.json")
     return 0
 

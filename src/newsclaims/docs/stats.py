@@ -100,22 +100,22 @@ def reliability_markdown(layout: Layout) -> str:
     for manifest in sorted(layout.rounds.glob("*/round.json")):
         name = manifest.parent.name
         report = compute_agreement(layout.root, name)
-        if not report["pairs"]:
+        if not report.pairs:
             continue
-        pairs = ", ".join(f"`{p}`" for p in report["pairs"])
+        pairs = ", ".join(f"`{p}`" for p in report.pairs)
         lines += [
-            f"Round `{name}` ({report['pass']}), annotator pairs {pairs}; span F1 over all labels, exact offsets and "
+            f"Round `{name}` ({report.pass_}), annotator pairs {pairs}; span F1 over all labels, exact offsets and "
             "overlapping offsets (same label, one-to-one), from `newsclaims round agreement`:",
             "",
             "| layer | F1 exact | F1 overlap |",
             "|---|---:|---:|",
         ]
-        for layer, labels in report["average"].items():
+        for layer, labels in report.average.items():
             if "*" in labels:
-                lines.append(f"| {layer} | {_fmt(labels['*']['f1_exact'])} | {_fmt(labels['*']['f1_overlap'])} |")
-        if report["alpha_chars"]:
+                lines.append(f"| {layer} | {_fmt(labels['*'].f1_exact)} | {_fmt(labels['*'].f1_overlap)} |")
+        if report.alpha_chars:
             lines += ["", "Krippendorff's alpha (nominal) over characters, innermost span's label per character:", ""]
-            lines += [f"- {key}: {_fmt(value)}" for key, value in report["alpha_chars"].items()]
+            lines += [f"- {key}: {_fmt(value)}" for key, value in report.alpha_chars.items()]
         lines.append("")
     return "\n".join(lines) or "No document has been annotated twice yet."
 

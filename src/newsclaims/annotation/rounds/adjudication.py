@@ -3,19 +3,65 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from newsclaims.annotation.labelstudio.config import Pass
 from newsclaims.annotation.rounds.round import Round, RoundError, annotator_files
 from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout
-from newsclaims.core.models import SCHEMA_VERSION, GoldFile
+from newsclaims.core.models import (
+    SCHEMA_VERSION,
+    Attribution,
+    Claim,
+    GoldFile,
+    Mention,
+    NoiseSpan,
+    Provenance,
+    Span,
+)
+from newsclaims.core.vocab import EntityLabel, NoiseCategory
 from newsclaims.validation.repository import Repository
 
+# doc_id -> "accept" / "reject" -> unit keys (as adjudication.json lists the conflicts)
+Decisions = Mapping[str, Mapping[str, Collection[str]]]
 
-def _key_span(s: Any) -> str:
+
+@dataclass(frozen=True)
+class DocumentDecision:
+    """One document: how many units were kept, the conflicts left to a person, why it does not validate."""
+
+    kept: int
+    conflicts: tuple[str, ...]
+    problems: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {"kept": self.kept, "conflicts": list(self.conflicts), "problems": list(self.problems)}
+
+
+@dataclass(frozen=True)
+class AdjudicationResult:
+    """What ``adjudication.json`` holds; ``as_dict`` is that file's content, key for key."""
+
+    round: str
+    pass_: Pass
+    strategy: str
+    documents: dict[str, DocumentDecision]
+    written: tuple[str, ...]  # the gold files written, relative to the repository
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "round": self.round,
+            "pass": self.pass_,
+            "strategy": self.strategy,
+            "documents": {doc_id: d.as_dict() for doc_id, d in self.documents.items()},
+            "written": list(self.written),
+        }
+
+
+def _key_span(s: Span | None) -> str:
     return f"{s.start}:{s.end}" if s is not None else "-"
 
 
@@ -23,23 +69,28 @@ def _key_span(s: Any) -> str:
 class _Attr:
     """An attribution with what it points at, as keys that mean the same in every annotator's file."""
 
-    record: Any
+    record: Attribution
     claim: str
     parent: str | None
 
 
-def _attr_key(claim: str, a: Any) -> str:
+# What one annotator's file holds for a pass, record by record.
+_Unit = Mention | NoiseSpan | Claim | _Attr
+_Spanned = TypeVar("_Spanned", Mention, NoiseSpan)
+
+
+def _attr_key(claim: str, a: Attribution) -> str:
     return f"attribution|{claim}|{_key_span(a.source)}|{_key_span(a.cue)}|{a.quote_type.value}|{a.stance.value}"
 
 
-def _units(kind: Pass, gold: GoldFile) -> dict[str, Any]:
+def _units(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
     """The records of a pass, by a key that is equal exactly when two annotators agree."""
     if kind == "noise":
         return {f"noise|{n.category.value}|{_key_span(n)}": n for n in gold.noise}
     if kind == "entities":
         return {f"mention|{m.label.value}|{_key_span(m)}|{m.entity_id}": m for m in gold.mentions}
     claims = {c.claim_id: "+".join(map(_key_span, c.fragments)) for c in gold.claims}
-    out: dict[str, Any] = {f"claim|{claims[c.claim_id]}|{c.checkworthy}": c for c in gold.claims}
+    out: dict[str, _Unit] = {f"claim|{claims[c.claim_id]}|{c.checkworthy}": c for c in gold.claims}
     akey = {a.attribution_id: _attr_key(claims.get(a.claim_id, "-"), a) for a in gold.attributions}
     for a in gold.attributions:
         out[akey[a.attribution_id]] = _Attr(a, claims.get(a.claim_id, "-"), akey.get(a.parent_id or ""))
@@ -47,8 +98,8 @@ def _units(kind: Pass, gold: GoldFile) -> dict[str, Any]:
 
 
 def adjudicate(
-    root: Path, name: str, strategy: str = "majority", decisions: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    root: Path, name: str, strategy: str = "majority", decisions: Decisions | None = None
+) -> AdjudicationResult:
     """Merge the annotators' files into gold; returns (and writes) what was decided and left open."""
     from newsclaims.annotation.layers import link_source_mentions
     from newsclaims.validation.rules import check_gold
@@ -62,7 +113,7 @@ def adjudicate(
     prefer = strategy.split(":", 1)[1] if strategy.startswith("prefer:") else None
     if strategy != "majority" and prefer is None:
         raise RoundError(f"strategy {strategy!r}: expected 'majority' or 'prefer:<annotator>'")
-    result: dict[str, Any] = {"round": name, "pass": kind, "strategy": strategy, "documents": {}}
+    outcome: dict[str, DocumentDecision] = {}
     merged_files: dict[str, GoldFile] = {}
     for doc_id, by_who in sorted(files.items()):
         if prefer is not None and prefer not in by_who:
@@ -74,7 +125,7 @@ def adjudicate(
                 votes[key] += 1
         keep = set(units[prefer]) if prefer is not None else {k for k, n in votes.items() if n * 2 > len(units)}
         conflicts = sorted(k for k in votes if k not in keep or votes[k] < len(units))
-        doc_decisions = (decisions or {}).get(doc_id, {})
+        doc_decisions = decisions.get(doc_id, {}) if decisions else {}
         keep |= set(doc_decisions.get("accept", [])) & set(votes)
         keep -= set(doc_decisions.get("reject", []))
         settled = set(doc_decisions.get("accept", [])) | set(doc_decisions.get("reject", []))
@@ -88,11 +139,9 @@ def adjudicate(
                 schema_version=SCHEMA_VERSION,
                 doc_id=doc_id,
                 text_sha256=documents[doc_id].text_sha256,
-                provenance={
-                    "annotators": sorted(by_who),
-                    "rounds": [],
-                    "method": f"adjudicated Label Studio round {name}",
-                },  # type: ignore[arg-type]
+                provenance=Provenance(
+                    annotators=sorted(by_who), rounds=[], method=f"adjudicated Label Studio round {name}"
+                ),
                 mentions=[],
                 claims=[],
                 attributions=[],
@@ -107,48 +156,47 @@ def adjudicate(
             update={"provenance": base.provenance.model_copy(update={"annotators": annotators, "rounds": rounds})}
         )
         problems = check_gold(gold_path.name, merged, reg)
-        result["documents"][doc_id] = {
-            "kept": len(keep),
-            "conflicts": [k for k in conflicts if k not in settled],
-            "problems": [str(p) for p in problems],
-        }
+        outcome[doc_id] = DocumentDecision(
+            kept=len(keep),
+            conflicts=tuple(k for k in conflicts if k not in settled),
+            problems=tuple(str(p) for p in problems),
+        )
         if not problems:
             merged_files[doc_id] = merged
-    blocked = [d for d, r in result["documents"].items() if r["problems"]]
+    blocked = [d for d, r in outcome.items() if r.problems]
     if blocked:
-        result["written"] = []
-        write_text_atomic(rnd.folder / "adjudication.json", dumps(result))
+        result = AdjudicationResult(name, kind, strategy, outcome, written=())
+        write_text_atomic(rnd.folder / "adjudication.json", dumps(result.as_dict()))
         raise RoundError(
             f"adjudicated files of {', '.join(blocked)} do not validate; see {rnd.folder / 'adjudication.json'}"
         )
     for doc_id, merged in merged_files.items():
         write_text_atomic(layout.gold / f"{doc_id}.json", model_dumps(merged))
-    result["written"] = sorted(f"annotations/gold/{d}.json" for d in merged_files)
-    write_text_atomic(rnd.folder / "adjudication.json", dumps(result))
+    written = tuple(sorted(f"annotations/gold/{d}.json" for d in merged_files))
+    result = AdjudicationResult(name, kind, strategy, outcome, written)
+    write_text_atomic(rnd.folder / "adjudication.json", dumps(result.as_dict()))
     return result
 
 
-def _span_key(r: Any) -> tuple[Any, ...]:
+def _span_key(r: Mention | NoiseSpan) -> tuple[int, int, EntityLabel | NoiseCategory]:
     """What makes two noise spans or two mentions the same record (ids aside)."""
-    return (r.start, r.end, getattr(r, "label", None) or getattr(r, "category", None))
+    return (r.start, r.end, r.label if isinstance(r, Mention) else r.category)
 
 
-def _renumber(chosen: list[Any], kind: type, id_field: str, prefix: str, old: list[Any]) -> list[Any]:
+def _renumber(
+    chosen: Sequence[_Unit], kind: type[_Spanned], id_field: str, prefix: str, old: Sequence[_Spanned]
+) -> list[_Spanned]:
     """The chosen records of one type in text order with fresh ids, keeping the note of an unchanged record."""
     notes = {_span_key(r): r.note for r in old}
-    records: list[Any] = sorted(
-        (r for r in chosen if isinstance(r, kind)), key=lambda r: (r.start, -r.end, str(_span_key(r)[2]))
-    )
+    records = sorted((r for r in chosen if isinstance(r, kind)), key=lambda r: (r.start, -r.end, str(_span_key(r)[2])))
     return [
         r.model_copy(update={id_field: f"{prefix}{i:03d}", "note": notes.get(_span_key(r)) or r.note})
         for i, r in enumerate(records, 1)
     ]
 
 
-def _replace_layer(kind: Pass, base: GoldFile, chosen: list[Any]) -> GoldFile:
+def _replace_layer(kind: Pass, base: GoldFile, chosen: Sequence[_Unit]) -> GoldFile:
     """Put the chosen records in place of the pass's layer, renumbered in text order; keep notes and clusters."""
-    from newsclaims.core.models import Attribution, Claim, Mention, NoiseSpan
-
     if kind == "noise":
         noise = _renumber(chosen, NoiseSpan, "noise_id", "n", base.noise)
         return base.model_copy(update={"noise": noise})
@@ -170,7 +218,7 @@ def _replace_layer(kind: Pass, base: GoldFile, chosen: list[Any]) -> GoldFile:
     )
     old_claims = {"+".join(map(_key_span, c.fragments)): c for c in base.claims}
     claim_ids: dict[str, str] = {}
-    out_claims = []
+    out_claims: list[Claim] = []
     for i, c in enumerate(claims, 1):
         key = "+".join(map(_key_span, c.fragments))
         prior = old_claims.get(key)

@@ -94,7 +94,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
             if not isinstance(ann, dict) or ann.get("was_cancelled"):
                 report.cancelled += isinstance(ann, dict)
                 continue
-            who = _annotator(ann.get("completed_by"), manifest.get("users", {}))
+            who = _annotator(ann.get("completed_by"), manifest.users)
             if who is None or not re.match(NAME_PATTERN, who):
                 report.issues.append(
                     Issue(tid, aid, "-", "NC702", f"cannot tell who made it: {ann.get('completed_by')!r:.40}")

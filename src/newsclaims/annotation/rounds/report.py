@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from newsclaims.annotation.labelstudio.config import PASSES, Pass
-from newsclaims.annotation.rounds.round import Round, annotator_files
+from newsclaims.annotation.rounds.round import Round, RoundPass, annotator_files
 from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.validation.repository import Repository
+
+if TYPE_CHECKING:
+    from newsclaims.annotation.agreement import Tally
 
 PASS_LAYERS: dict[Pass, tuple[str, ...]] = {
     "noise": ("noise",),
@@ -21,16 +25,97 @@ PASS_LAYERS: dict[Pass, tuple[str, ...]] = {
 ALPHA_LAYER: dict[Pass, str | None] = {"noise": "noise", "entities": "mentions", "claims": None}
 
 
-def round_agreement(root: Path, name: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class PairScore:
+    """One label of one layer between two annotators: the units each drew, and span F1."""
+
+    a: int
+    b: int
+    f1_exact: float | None
+    f1_overlap: float | None
+
+    @classmethod
+    def of(cls, tally: Tally) -> PairScore:
+        return cls(tally.a, tally.b, tally.f1(tally.exact), tally.f1(tally.overlap))
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        return {"a": self.a, "b": self.b, "f1_exact": self.f1_exact, "f1_overlap": self.f1_overlap}
+
+
+@dataclass(frozen=True)
+class AverageScore:
+    """One label of one layer: span F1 averaged over the annotator pairs that have it (None: no pair)."""
+
+    f1_exact: float | None
+    f1_overlap: float | None
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"f1_exact": self.f1_exact, "f1_overlap": self.f1_overlap}
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A unit only one annotator of a pair drew (``start`` is -1 for a unit without offsets)."""
+
+    doc_id: str
+    pair: str
+    only: str
+    layer: str
+    label: str
+    start: int
+    end: int
+    text: str | None
+
+    def as_dict(self) -> dict[str, str | int | None]:
+        return {
+            "doc_id": self.doc_id,
+            "pair": self.pair,
+            "only": self.only,
+            "layer": self.layer,
+            "label": self.label,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    """What ``agreement.json`` holds; ``as_dict`` is that file's content, key for key."""
+
+    round: str
+    pass_: RoundPass
+    pairs: dict[str, dict[str, dict[str, PairScore]]]  # "a~b" -> layer -> label (and "*") -> scores
+    average: dict[str, dict[str, AverageScore]]  # layer -> label (and "*") -> mean over pairs
+    alpha_chars: dict[str, float]  # "a~b layer" -> Krippendorff's alpha, mean over documents
+    disagreements: tuple[Disagreement, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "round": self.round,
+            "pass": self.pass_,
+            "pairs": {
+                pair: {layer: {label: s.as_dict() for label, s in labels.items()} for layer, labels in layers.items()}
+                for pair, layers in self.pairs.items()
+            },
+            "average": {
+                layer: {label: s.as_dict() for label, s in labels.items()} for layer, labels in self.average.items()
+            },
+            "alpha_chars": dict(self.alpha_chars),
+            "disagreements": [d.as_dict() for d in self.disagreements],
+        }
+
+
+def round_agreement(root: Path, name: str) -> AgreementReport:
     """Compute the agreement report and write ``agreement.json`` and ``agreement.md``."""
     report = compute_agreement(root, name)
     folder = Round(root, name).folder
-    write_text_atomic(folder / "agreement.json", dumps(report))
+    write_text_atomic(folder / "agreement.json", dumps(report.as_dict()))
     write_text_atomic(folder / "agreement.md", agreement_markdown(report))
     return report
 
 
-def compute_agreement(root: Path, name: str) -> dict[str, Any]:
+def compute_agreement(root: Path, name: str) -> AgreementReport:
     """Pairwise and averaged span F1 (exact, overlap) per layer and label, alpha, disagreements."""
     from itertools import combinations
 
@@ -39,15 +124,14 @@ def compute_agreement(root: Path, name: str) -> dict[str, Any]:
     rnd = Round(root, name)
     # A round of every layer at once ("all", as the first double annotation was) is compared
     # on every layer; it can be measured but not adjudicated pass by pass.
-    declared = rnd.manifest().get("pass")
-    kind = declared if declared == "all" else rnd.kind
+    kind = rnd.manifest().pass_
     layers = tuple(dict.fromkeys(x for k in PASSES for x in PASS_LAYERS[k])) if kind == "all" else PASS_LAYERS[kind]
     repo = Repository.load(root)
     documents = repo.documents or {}
     files = annotator_files(rnd)
     pairs: dict[str, dict[str, dict[str, Tally]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Tally)))
     alphas: dict[str, list[float]] = defaultdict(list)
-    disagreements: list[dict[str, Any]] = []
+    disagreements: list[Disagreement] = []
     for doc_id in sorted(files):
         text = documents[doc_id].text
         for a, b in combinations(sorted(files[doc_id]), 2):
@@ -67,47 +151,46 @@ def compute_agreement(root: Path, name: str) -> dict[str, Any]:
                 )
                 for who, units in ((a, only_a), (b, only_b)):
                     for label, s, e in sorted(units, key=lambda u: (u[1], u[2], u[0])):
-                        disagreements.append(
-                            {
-                                "doc_id": doc_id,
-                                "pair": pair,
-                                "only": who,
-                                "layer": layer,
-                                "label": label,
-                                "start": s,
-                                "end": e,
-                                "text": text[s:e] if s >= 0 else None,
-                            }
-                        )
-    report: dict[str, Any] = {"round": name, "pass": kind, "pairs": {}, "average": {}, "alpha_chars": {}}
-    for pair in sorted(pairs):
-        report["pairs"][pair] = {
-            layer: {label: t.as_dict() for label, t in sorted(labels.items())} for layer, labels in pairs[pair].items()
-        }
-    for key in sorted(alphas):
-        report["alpha_chars"][key] = sum(alphas[key]) / len(alphas[key])
+                        text_ = text[s:e] if s >= 0 else None
+                        disagreements.append(Disagreement(doc_id, pair, who, layer, label, s, e, text_))
+    average: dict[str, dict[str, AverageScore]] = {}
     for layer in layers:
         labels = sorted({lab for p in pairs.values() for lab in p.get(layer, {})})
-        report["average"][layer] = {}
+        average[layer] = {}
         for label in labels:
-            f1s = [pairs[p][layer][label].as_dict() for p in pairs if label in pairs[p].get(layer, {})]
-            report["average"][layer][label] = {key: _mean([f[key] for f in f1s]) for key in ("f1_exact", "f1_overlap")}
-    report["disagreements"] = disagreements
-    return report
+            # Summed in the order the pairs were first met, so the means stay the same to the last bit.
+            scores = [PairScore.of(pairs[p][layer][label]) for p in pairs if label in pairs[p].get(layer, {})]
+            average[layer][label] = AverageScore(
+                _mean([s.f1_exact for s in scores]), _mean([s.f1_overlap for s in scores])
+            )
+    return AgreementReport(
+        round=name,
+        pass_=kind,
+        pairs={
+            pair: {
+                layer: {label: PairScore.of(t) for label, t in sorted(labels.items())}
+                for layer, labels in pairs[pair].items()
+            }
+            for pair in sorted(pairs)
+        },
+        average=average,
+        alpha_chars={key: sum(alphas[key]) / len(alphas[key]) for key in sorted(alphas)},
+        disagreements=tuple(disagreements),
+    )
 
 
-def _mean(values: list[Any]) -> float | None:
+def _mean(values: list[float | None]) -> float | None:
     nums = [v for v in values if v is not None]
     return sum(nums) / len(nums) if nums else None
 
 
-def _f(value: object) -> str:
+def _f(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def agreement_markdown(report: dict[str, Any]) -> str:
+def agreement_markdown(report: AgreementReport) -> str:
     lines = [
-        f"# Agreement, round `{report['round']}` ({report['pass']} pass)",
+        f"# Agreement, round `{report.round}` ({report.pass_} pass)",
         "",
         "Span F1 between annotators: exact (same label, same offsets) and overlap (same label,",
         "overlapping offsets, one-to-one). Generated by `newsclaims round agreement`.",
@@ -117,25 +200,23 @@ def agreement_markdown(report: dict[str, Any]) -> str:
         "| layer | label | F1 exact | F1 overlap |",
         "|---|---|---:|---:|",
     ]
-    for layer, labels in report["average"].items():
+    for layer, labels in report.average.items():
         for label, f in labels.items():
-            lines.append(f"| {layer} | `{label}` | {_f(f['f1_exact'])} | {_f(f['f1_overlap'])} |")
-    if report["alpha_chars"]:
+            lines.append(f"| {layer} | `{label}` | {_f(f.f1_exact)} | {_f(f.f1_overlap)} |")
+    if report.alpha_chars:
         lines += ["", "Krippendorff's alpha (nominal) over characters:", ""]
-        lines += [f"- `{pair}`: {_f(a)}" for pair, a in report["alpha_chars"].items()]
+        lines += [f"- `{pair}`: {_f(a)}" for pair, a in report.alpha_chars.items()]
     lines += ["", "## Pairs", ""]
-    for pair, layers in report["pairs"].items():
+    for pair, layers in report.pairs.items():
         lines += [
             f"### {pair}",
             "",
             "| layer | label | units a | units b | F1 exact | F1 overlap |",
             "|---|---|---:|---:|---:|---:|",
         ]
-        for layer, labels in layers.items():
-            for label, t in labels.items():
-                lines.append(
-                    f"| {layer} | `{label}` | {t['a']} | {t['b']} | {_f(t['f1_exact'])} | {_f(t['f1_overlap'])} |"
-                )
+        for layer, scores in layers.items():
+            for label, t in scores.items():
+                lines.append(f"| {layer} | `{label}` | {t.a} | {t.b} | {_f(t.f1_exact)} | {_f(t.f1_overlap)} |")
         lines.append("")
     lines += [
         "## Disagreements",
@@ -143,9 +224,7 @@ def agreement_markdown(report: dict[str, Any]) -> str:
         "| document | pair | only in | label | span | text |",
         "|---|---|---|---|---|---|",
     ]
-    for d in report["disagreements"]:
-        text = (d["text"] or "").replace("|", "\\|").replace("\n", "⏎")[:80]
-        lines.append(
-            f"| `{d['doc_id'][:3]}` | {d['pair']} | {d['only']} | `{d['label']}` | {d['start']}:{d['end']} | {text} |"
-        )
+    for d in report.disagreements:
+        text = (d.text or "").replace("|", "\\|").replace("\n", "⏎")[:80]
+        lines.append(f"| `{d.doc_id[:3]}` | {d.pair} | {d.only} | `{d.label}` | {d.start}:{d.end} | {text} |")
     return "\n".join(lines) + "\n"

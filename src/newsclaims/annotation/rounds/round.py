@@ -25,7 +25,9 @@ import tempfile
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results, labeling_config
 from newsclaims.core.jsonio import dumps
@@ -34,6 +36,11 @@ from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, GoldFile
 from newsclaims.validation.sources import load_sources
 
 PREDICTIONS = ("gold", "rules", "none")
+
+# A round of every layer at once ("all", as the first double annotation was) can be measured
+# but not imported or adjudicated pass by pass.
+RoundPass = Literal["noise", "entities", "claims", "all"]
+ROUND_PASSES: tuple[RoundPass, ...] = (*PASSES, "all")
 
 
 class RoundError(ValueError):
@@ -46,6 +53,38 @@ def _name(value: str, what: str) -> str:
     return value
 
 
+class LabelStudioLink(BaseModel):
+    """Where ``round push`` put the round: the Label Studio project."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True)
+
+    project: int | None = None
+
+
+class RoundManifest(BaseModel):
+    """``round.json`` (``pass`` may be "all": a round of every layer, measured but not adjudicated).
+
+    Keys it does not know are kept: ``as_dict`` gives back the keys the file had, the known ones
+    in the order ``create_round`` writes them, so a rewrite (``round push``) loses nothing."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True, populate_by_name=True)
+
+    schema_version: str
+    name: str
+    pass_: RoundPass = Field(alias="pass")
+    documents: list[str]
+    annotators: list[str]
+    predictions: str
+    created: str
+    # Label Studio user id -> annotator name (from --annotators name=id, or edited by hand).
+    users: dict[str, str] = Field(default_factory=dict)
+    label_studio: LabelStudioLink | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON form, as ``round.json`` holds it."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
 @dataclass(frozen=True)
 class Round:
     root: Path
@@ -55,19 +94,30 @@ class Round:
     def folder(self) -> Path:
         return Layout(self.root).rounds / self.name
 
-    def manifest(self) -> dict[str, Any]:
+    def manifest(self) -> RoundManifest:
         path = self.folder / "round.json"
         if not path.exists():
             raise RoundError(f"{path}: no such round (create it with `newsclaims round create`)")
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        return data
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise RoundError(f"{path}: not JSON ({e})") from e
+        if not isinstance(data, dict):
+            raise RoundError(f"{path}: expected a JSON object")
+        if data.get("pass") not in ROUND_PASSES:
+            raise RoundError(f"round.json: unknown pass {data.get('pass')!r}")
+        try:
+            return RoundManifest.model_validate(data)
+        except ValidationError as e:
+            wrong = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
+            raise RoundError(f"{path}: {wrong}") from e
 
     @property
     def kind(self) -> Pass:
-        kind = self.manifest()["pass"]
-        if kind not in PASSES:
+        kind = self.manifest().pass_
+        if kind == "all":
             raise RoundError(f"round.json: unknown pass {kind!r}")
-        return kind  # type: ignore[no-any-return]
+        return kind
 
     def annotator_file(self, who: str, doc_id: str) -> Path:
         return self.folder / "annotators" / _name(who, "annotator") / f"{_name(doc_id, 'doc_id')}.json"
@@ -121,21 +171,20 @@ def create_round(
         if preds:
             task["predictions"] = preds
         tasks.append(task)
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "name": name,
-        "pass": kind,
-        "documents": docs,
-        "annotators": names,
-        "predictions": predictions,
-        "created": today.isoformat(),
-        # Label Studio user id -> annotator name (from --annotators name=id, or edited by hand).
-        "users": users,
-    }
+    manifest = RoundManifest(
+        schema_version=SCHEMA_VERSION,
+        name=name,
+        pass_=pass_,
+        documents=docs,
+        annotators=names,
+        predictions=predictions,
+        created=today.isoformat(),
+        users=users,
+    )
     rnd.folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=rnd.folder.parent))
     try:
-        (tmp / "round.json").write_text(dumps(manifest), encoding="utf-8")
+        (tmp / "round.json").write_text(dumps(manifest.as_dict()), encoding="utf-8")
         (tmp / "config.xml").write_text(labeling_config(pass_), encoding="utf-8")
         (tmp / "tasks.json").write_text(dumps(tasks), encoding="utf-8")
         tmp.rename(rnd.folder)

@@ -15,7 +15,7 @@ from typing import Any
 from label_studio_sdk import LabelStudio
 
 from newsclaims.annotation.rounds.importing import ImportReport, import_export
-from newsclaims.annotation.rounds.round import Round, RoundError
+from newsclaims.annotation.rounds.round import LabelStudioLink, Round, RoundError
 from newsclaims.core.jsonio import dumps, write_text_atomic
 
 
@@ -28,8 +28,9 @@ def connect(env: dict[str, str] | None = None) -> LabelStudio:
 
 
 def _project(rnd: Round) -> int:
-    project = rnd.manifest().get("label_studio", {}).get("project")
-    if not isinstance(project, int):
+    link = rnd.manifest().label_studio
+    project = link.project if link is not None else None
+    if project is None:
         raise RoundError(f"round {rnd.name} has not been pushed yet: run `newsclaims round push {rnd.name}`")
     return project
 
@@ -38,15 +39,15 @@ def push(root: Path, name: str, client: LabelStudio) -> int:
     """Create a project with the round's config and import its tasks (with predictions); returns its id."""
     rnd = Round(root, name)
     manifest = rnd.manifest()
-    if manifest.get("label_studio", {}).get("project") is not None:
-        raise RoundError(f"round {name} was pushed already (project {manifest['label_studio']['project']})")
+    if manifest.label_studio is not None and manifest.label_studio.project is not None:
+        raise RoundError(f"round {name} was pushed already (project {manifest.label_studio.project})")
     config = (rnd.folder / "config.xml").read_text(encoding="utf-8")
     tasks: list[dict[str, Any]] = json.loads((rnd.folder / "tasks.json").read_text(encoding="utf-8"))
-    project = client.projects.create(title=f"newsclaims {name} ({manifest['pass']})", label_config=config)
+    project = client.projects.create(title=f"newsclaims {name} ({manifest.pass_})", label_config=config)
     assert project.id is not None
     client.projects.import_tasks(id=project.id, request=tasks, return_task_ids=True)  # type: ignore[arg-type]
-    manifest["label_studio"] = {"project": project.id}
-    write_text_atomic(rnd.folder / "round.json", dumps(manifest))
+    pushed = manifest.model_copy(update={"label_studio": LabelStudioLink(project=project.id)})
+    write_text_atomic(rnd.folder / "round.json", dumps(pushed.as_dict()))
     return int(project.id)
 
 
