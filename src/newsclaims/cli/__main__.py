@@ -1,0 +1,7 @@
+"""``python -m newsclaims.cli``: the same as the ``newsclaims`` command."""
+
+import sys
+
+from newsclaims.cli import main
+
+sys.exit(main())

@@ -1,0 +1,126 @@
+"""``newsclaims round …``: annotation rounds, from files or with a running Label Studio."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from pathlib import Path
+
+from newsclaims.cli.common import Subcommands, repository_root
+from newsclaims.core.extras import require
+
+
+def cmd_round(args: argparse.Namespace) -> int:
+    from newsclaims.annotation.rounds.round import RoundError
+
+    handlers = {
+        "create": _round_create,
+        "import": _round_import,
+        "pull": _round_import,
+        "push": _round_push,
+        "agreement": _round_agreement,
+        "adjudicate": _round_adjudicate,
+    }
+    try:
+        return handlers[args.round_command](args, repository_root(args.root))
+    except (RoundError, OSError) as e:
+        print(f"newsclaims round {args.round_command}: {e}", file=sys.stderr)
+        return 2 if isinstance(e, OSError) else 1
+
+
+def _round_create(args: argparse.Namespace, root: Path) -> int:
+    from newsclaims.annotation.rounds.round import create_round
+
+    rnd = create_round(
+        root,
+        args.name,
+        args.pass_,
+        [d for d in args.docs.split(",") if d],
+        [a for a in args.annotators.split(",") if a],
+        args.predictions,
+        datetime.date.today(),
+    )
+    print(f"created round {args.name} in {rnd.folder} ({args.pass_} pass, {args.predictions} predictions)")
+    return 0
+
+
+def _round_import(args: argparse.Namespace, root: Path) -> int:
+    """``round import NAME EXPORT`` and ``round pull NAME`` (which downloads the export first)."""
+    if args.round_command == "import":
+        from newsclaims.annotation.rounds.importing import import_export
+
+        report = import_export(root, args.name, Path(args.export).read_bytes())
+    else:
+        require("labelstudio", "label_studio_sdk")
+        from newsclaims.annotation.rounds.server import connect, pull
+
+        report = pull(root, args.name, connect())
+    for issue in report.issues:
+        print(issue)
+    print(
+        f"imported {report.imported} annotation file(s) from {report.annotations} annotation(s) in "
+        f"{report.tasks} task(s); {report.cancelled} cancelled or skipped, "
+        f"{report.refused_tasks} task(s) refused; export kept as {report.export}"
+    )
+    return 1 if any(not i.warning for i in report.issues) else 0
+
+
+def _round_push(args: argparse.Namespace, root: Path) -> int:
+    require("labelstudio", "label_studio_sdk")
+    from newsclaims.annotation.rounds.server import connect, push
+
+    project = push(root, args.name, connect())
+    print(f"pushed round {args.name} to Label Studio project {project}")
+    return 0
+
+
+def _round_agreement(args: argparse.Namespace, root: Path) -> int:
+    from newsclaims.annotation.rounds.report import round_agreement
+
+    agreement = round_agreement(root, args.name)
+    pairs = len(agreement.pairs)
+    print(f"wrote agreement.json and agreement.md for round {args.name} ({pairs} annotator pair(s))")
+    return 0
+
+
+def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
+    from newsclaims.annotation.rounds.adjudication import adjudicate
+
+    decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
+    result = adjudicate(root, args.name, args.strategy, decisions)
+    open_conflicts = sum(len(d.conflicts) for d in result.documents.values())
+    print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result.written) or 'nothing'}")
+    print(f"{open_conflicts} conflict(s) settled by the strategy, listed in adjudication.json")
+    return 0
+
+
+def register(sub: Subcommands) -> None:
+    rounds = sub.add_parser("round", help="annotation rounds with Label Studio").add_subparsers(
+        dest="round_command", required=True
+    )
+    rc = rounds.add_parser("create", help="write annotations/rounds/NAME/ with config, tasks and predictions")
+    rc.add_argument("name")
+    rc.add_argument("--pass", dest="pass_", required=True, choices=["noise", "entities", "claims"])
+    rc.add_argument("--docs", required=True, help="comma-separated doc_ids")
+    rc.add_argument(
+        "--annotators", required=True, help="comma-separated annotator names, each optionally =<Label Studio user id>"
+    )
+    rc.add_argument("--predictions", default="none", choices=["gold", "rules", "none"])
+    ri = rounds.add_parser("import", help="keep a Label Studio JSON export verbatim and convert it per annotator")
+    ri.add_argument("name")
+    ri.add_argument("export")
+    ra = rounds.add_parser("agreement", help="write agreement.json and agreement.md")
+    ra.add_argument("name")
+    rj = rounds.add_parser("adjudicate", help="merge the annotators into gold")
+    rj.add_argument("name")
+    rj.add_argument("--strategy", default="majority", help="majority, or prefer:<annotator>")
+    rj.add_argument("--decisions", help="hand-edited JSON: {doc_id: {accept: [unit keys], reject: [unit keys]}}")
+    rp = rounds.add_parser("push", help="create a Label Studio project with the round's config and tasks")
+    rp.add_argument("name")
+    rl = rounds.add_parser("pull", help="download the project's export and import it")
+    rl.add_argument("name")
+    for round_parser in (rc, ri, ra, rj, rp, rl):
+        round_parser.add_argument("--root", help="repository folder (default: the one here)")
+        round_parser.set_defaults(func=cmd_round)
