@@ -57,8 +57,8 @@ class Document(Generic[E]):
 
     @property
     def text_sha256(self) -> str:
-        # Not a cached_property: on Python 3.11 it takes a lock on every read, 1.5% of the
-        # validation time (py-spy at 2·10^4 pages), for a hash most seeds come with.
+        # Not a cached_property: on Python 3.11 it takes a lock on every read, and this is read
+        # for every annotation file, for a hash most seeds come with.
         known = self.known_sha256
         if known is None:
             known = text_sha256(self.text)

@@ -18,7 +18,7 @@ def display(path: Path) -> str:
 
 def names_in(folder: Path, suffix: str) -> list[str]:
     """Sorted names in ``folder`` ending in ``suffix`` (what ``glob("*" + suffix)`` finds, without
-    a Path per entry: a folder of 10^5 pages is listed in milliseconds)."""
+    a Path per entry, which a folder of 10^5 pages would make for nothing)."""
     try:
         return sorted(n for n in os.listdir(folder) if n.endswith(suffix))
     except (FileNotFoundError, NotADirectoryError):
@@ -27,7 +27,7 @@ def names_in(folder: Path, suffix: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Layout:
-    """The folder layout of a repository (see DESIGN.md)."""
+    """The folder layout of a repository (see docs/architecture.md)."""
 
     root: Path
 

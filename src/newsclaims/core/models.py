@@ -3,7 +3,7 @@
 The models hold only what JSON Schema can express too (types, enums, required
 fields, patterns, bounds), so that a file passes these models exactly when it
 passes the generated JSON Schema. Everything that needs the document text or
-other records (offsets, references, overlaps) is a plain rule in ``rules.py``.
+other records (offsets, references, overlaps) is a plain rule in ``validation.rules``.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def whole(body: str) -> str:
 def native(pattern: str) -> str:
     """``pattern`` for pydantic's Rust engine, where ``$`` is already the end of input.
 
-    The models validate with Rust's linear-time ``regex`` (a manifest of 10^5 pages took
-    Python's ``re`` half a second); ``schemagen`` puts the guard back into every exported
+    The models validate with Rust's linear-time ``regex``, faster than Python's ``re`` over
+    a large manifest; ``schema.jsonschema`` puts the guard back into every exported
     pattern, so the JSON Schema files, and Python's ``re`` elsewhere, see ``whole``'s form.
     """
     return pattern.removesuffix(END_GUARD)

@@ -1,7 +1,7 @@
 """The corpus configs and their ``datasets`` features, generated from the vocabulary.
 
 Labels are ClassLabels whose names are the vocabulary values in declaration
-order, so the integer stored in parquet is the index of the label in ``vocab.py``.
+order, so the integer stored in parquet is the index of the label in ``core.vocab``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Generated artifacts in ``schema/``: one JSON Schema per file kind, and the field reference.
 
-Both are derived from ``models.py`` and ``vocab.py`` and never edited by hand;
+Both are derived from ``core.models`` and ``core.vocab`` and never edited by hand;
 ``newsclaims schema --check`` (run by the tests) fails when they drift. The
 generated blocks of the hand-written guidelines (``schema/GUIDELINES.md``) and
 datasheet (``DATASHEET.md``, at the repository root) are filled and checked the

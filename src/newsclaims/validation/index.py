@@ -1,9 +1,9 @@
 """The corpus index: what validation keeps of the manifest and the registries, read as streams.
 
 A corpus of 10^5 pages has a manifest of 10^5 entries and about as many claim clusters;
-as pydantic objects they were most of the validator's memory (1.7 KB a page, held for
-the whole run). The validator keeps only what its rules read: a page's id, seed file,
-checksum and story (``Listed``), an entity's label, a cluster's story. It reads each of
+as pydantic objects they were most of the validator's memory, held for the whole run.
+The validator keeps only what its rules read: a page's id, seed file, checksum and
+story (``Listed``), an entity's label, a cluster's story. It reads each of
 these list files as a stream (ijson), checks every record against the generated JSON
 Schema as it comes and keeps that much of it, so the file itself is never in memory.
 A file that is not exactly valid goes through its pydantic model instead, which locates
@@ -37,7 +37,8 @@ from newsclaims.validation.rules import Registries, check_manifest_listing, chec
 
 T = TypeVar("T")
 
-# C-level parsing, or none: ijson's pure-Python backend is fifty times slower.
+# C-level parsing, or none: ijson's pure-Python backend runs every parse event through Python,
+# far too slow for the manifest of a whole corpus.
 _IJSON = ijson.get_backend("yajl2_c")
 _PREFIX = itemgetter(0)
 
@@ -75,7 +76,7 @@ def _streamed(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]]
 
 # A block of a list file, read at a time: some thousands of records.
 BLOCK = 1 << 20
-# Records are under a KB: this many bytes without a boundary between two is another layout
+# Records are small: this many bytes without a boundary between two is another layout
 # behind the same head, which ijson reads (rather than the whole file in one piece).
 NO_BOUNDARY = 1 << 22
 
@@ -92,7 +93,8 @@ def _layout(layer: str) -> tuple[bytes, bytes, bytes]:
 
 def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]) -> list[T] | None:
     """``_streamed`` for a file in this project's own layout, parsed a block at a time with
-    orjson (a quarter of ijson's work for the same records); None for any other file, valid or not.
+    orjson (far less work than ijson's events for the same records); None for any other file,
+    valid or not.
 
     Why the blocks mean the whole file: after the fixed head, the file is ``X`` and the fixed
     tail, and it is valid exactly when ``[X]`` is an array of valid records. ``X`` is cut
@@ -141,7 +143,7 @@ def _events(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], 
     try:
         with open(path, "rb") as f:
             # The events of the top level only (their prefix is "" or one of its two fields),
-            # filtered in C: a Python loop over 10^6 events would cost more than the parse.
+            # filtered in C: a Python loop would run once for every event of the whole file.
             events, prefixes = tee(_IJSON.parse(f))
             top = list(compress(events, map({"", "schema_version", layer}.__contains__, map(_PREFIX, prefixes))))
             if top not in _frames(layer):
@@ -193,9 +195,9 @@ class Index:
         """The index of the repository at ``root``, with the problems of the files it reads.
 
         How the manifest matches the names in seeds/ (NC502, NC503, NC505) is asked apart,
-        ``listing_problems``: listing a folder of 10^5 seeds is a third of loading the index,
-        which a caller checking one file does not need, and validate does it while its
-        workers start.
+        ``listing_problems``: listing a folder of 10^5 seeds is a large part of loading the
+        index, which a caller checking one file does not need, and validate does it while its
+        workers check.
         """
         lay = Layout(root)
         problems: list[Problem] = []
