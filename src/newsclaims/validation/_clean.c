@@ -1,10 +1,10 @@
-/* newsclaims._clean: whether an annotation file can break any record or span rule.
+/* newsclaims.validation._clean: whether an annotation file can break any record or span rule.
  *
  * clean(gold, text, entity_labels, cluster_stories, story_id) -> bool
  *
  * True means that none of NC201-NC205, NC301, NC303-NC311 and NC401-NC406 fails
  * for ``gold`` (a gold file parsed to plain dicts and lists, valid for the JSON
- * Schema) against ``text``; the rules in rules.py are then skipped. False means
+ * Schema) against ``text``; the rules in validation/rules.py are then skipped. False means
  * that one may fail, and rules.py checks the file and writes the messages: they
  * stay the one statement of what each rule means. False is also the answer to
  * anything this code does not expect (a float offset, a mapping that is not a

@@ -25,14 +25,11 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from newsclaims.core.models import SCHEMA_VERSION, Attribution, Claim, GoldFile, NoiseSpan, Provenance, Source, Span
 from newsclaims.core.spans import Cover, Interval
 from newsclaims.core.vocab import NoiseCategory, QuoteType, Stance
-
-if TYPE_CHECKING:
-    pass  # not at run time: it pulls in the corpus tooling
 
 ANNOTATOR = "rules"
 METHOD = (
