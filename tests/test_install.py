@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, MiniRepo
 
-HEAVY = ("datasets", "pyarrow", "spacy", "label_studio_sdk", "pandas", "huggingface_hub")
+HEAVY = ("datasets", "pyarrow", "spacy", "label_studio_sdk", "pandas", "huggingface_hub", "pydantic")
 EXTRAS = {"corpus": ("datasets", "pyarrow", "spacy", "huggingface_hub", "yaml"), "labelstudio": ("label_studio_sdk",)}
 
 RUN = """
@@ -50,10 +50,20 @@ def imported(proc: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 def test_validate_without_a_corpus_imports_nothing_heavy(mini: MiniRepo) -> None:
+    # Not even pydantic: a file that passes the packaged JSON Schema never needs the models.
     mini.write()
     proc = run(["validate"], mini.root)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert imported(proc) == []
+
+
+def test_a_file_that_fails_the_schema_gets_the_models_messages(mini: MiniRepo) -> None:
+    mini.gold["doc-a"]["mentions"][0]["label"] = "PERSONA"
+    mini.write()
+    proc = run(["validate"], mini.root)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert proc.stdout.startswith("annotations/gold/doc-a.json:m1:label: NC103 'PERSONA' is not in the vocabulary")
+    assert imported(proc) == ["pydantic"]
 
 
 def test_validate_works_without_any_extra(mini: MiniRepo) -> None:

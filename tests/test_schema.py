@@ -12,9 +12,11 @@ from conftest import REPO_ROOT, baseline_gold
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from newsclaims.core.models import END_GUARD, FILE_MODELS, GoldFile
+from newsclaims.core.models import FILE_MODELS, GoldFile
+from newsclaims.core.patterns import END_GUARD
 from newsclaims.core.vocab import ALL_VOCABS, EntityLabel
 from newsclaims.docs import generated as schemagen
+from newsclaims.schema.jsonschema import KINDS, packaged_schema
 from newsclaims.schema.shape import fast_validator, parse_model
 
 
@@ -35,6 +37,12 @@ def test_reference_lists_every_label_with_its_definition() -> None:
     for vocab in ALL_VOCABS:
         for member in vocab:
             assert f"| `{member.value}` | {member.definition} |" in reference
+
+
+def test_the_packaged_schemas_are_the_generated_ones() -> None:
+    # validate reads the packaged copy; a drift would check files against a stale contract.
+    for kind in KINDS:
+        assert packaged_schema(kind) == schemagen.json_schema(kind), kind
 
 
 def test_json_schema_carries_the_definitions() -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsclaims.core.extras import require
 from newsclaims.core.files import read_bytes
 from newsclaims.core.layout import display, find_root
-from newsclaims.core.models import GoldFile
 from newsclaims.core.problems import Problem
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.index import Index
-from newsclaims.validation.repository import Repository
 from newsclaims.validation.rules import check_gold
 from newsclaims.validation.stream import lazy_registries
+
+if TYPE_CHECKING:  # validate itself never needs the models: a file that passes the schema is done
+    from newsclaims.core.models import GoldFile
+    from newsclaims.validation.repository import Repository
 
 
 def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Problem]:
@@ -46,6 +49,8 @@ def load_gold(path: str | Path) -> GoldFile:
     """Read one annotation file; raises ``ValueError`` listing every problem if it is not valid."""
     p = Path(path)
     data = read_bytes(p)
+    from newsclaims.core.models import GoldFile
+
     gold, found = parse_model(display(p), data, GoldFile)
     root = find_root(p.parent)
     if gold is not None and root is not None:
@@ -60,6 +65,8 @@ def load_repository(root: str | Path = ".") -> Repository:
     resolved = find_root(Path(root))
     if resolved is None:
         raise FileNotFoundError(f"{root}: no seeds/manifest.json here or above")
+    from newsclaims.validation.repository import Repository
+
     return Repository.load(resolved)
 
 

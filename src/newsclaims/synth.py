@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclaims.core.jsonio import dumps
-from newsclaims.core.models import SCHEMA_VERSION
+from newsclaims.core.patterns import SCHEMA_VERSION
 
 FIRST = [
     "Ana",

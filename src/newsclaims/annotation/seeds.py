@@ -10,7 +10,8 @@ from newsclaims.core.documents import decode_text, sha256_hex
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout
-from newsclaims.core.models import SCHEMA_VERSION, Manifest, ManifestEntry
+from newsclaims.core.models import Manifest, ManifestEntry
+from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.schema.shape import parse_model
 
 

@@ -6,9 +6,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # only the annotation: jsonio is on validate's path, which never imports pydantic
+    from pydantic import BaseModel
 
 
 def dumps(data: Any) -> str:

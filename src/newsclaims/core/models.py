@@ -9,43 +9,24 @@ other records (offsets, references, overlaps) is a plain rule in ``validation.ru
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Literal, get_args
+from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 
+from newsclaims.core.patterns import (
+    END_GUARD,
+    LANGUAGE_PATTERN,
+    NAME_PATTERN,
+    SCHEMA_VERSION,
+    SEED_FILE_PATTERN,
+    SHA256_PATTERN,
+    URL_PATTERN,
+    WIKIDATA_PATTERN,
+    SchemaVersion,
+    native,
+    whole,
+)
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
-
-END_GUARD = "(?!\\n)"
-
-
-def whole(body: str) -> str:
-    """A pattern matching the whole string, with the same meaning in every regex dialect.
-
-    JSON Schema patterns are ECMA-262, where ``$`` is the end of input; Python's
-    ``re`` (used by the ``jsonschema`` package, and by pydantic here) also lets
-    ``$`` match before a final newline. The look-ahead closes that gap.
-    """
-    return f"^{body}${END_GUARD}"
-
-
-def native(pattern: str) -> str:
-    """``pattern`` for pydantic's Rust engine, where ``$`` is already the end of input.
-
-    The models validate with Rust's linear-time ``regex``, faster than Python's ``re`` over
-    a large manifest; ``schema.jsonschema`` puts the guard back into every exported
-    pattern, so the JSON Schema files, and Python's ``re`` elsewhere, see ``whole``'s form.
-    """
-    return pattern.removesuffix(END_GUARD)
-
-
-# Anything that may end up in a file path (doc ids, round and annotator names)
-# and every record id: lower-case, no dots, no slashes, so "../x" can never pass.
-NAME_PATTERN = whole("[a-z0-9][a-z0-9_-]{0,63}")
-SEED_FILE_PATTERN = whole("[A-Za-z0-9][A-Za-z0-9_-]{0,99}\\.txt")
-SHA256_PATTERN = whole("[0-9a-f]{64}")
-WIKIDATA_PATTERN = whole("Q[1-9][0-9]*")
-LANGUAGE_PATTERN = whole("[a-z]{2,3}")
-URL_PATTERN = whole("https?://\\S+")
 
 Name = Annotated[str, StringConstraints(pattern=native(NAME_PATTERN))]
 Sha256 = Annotated[str, StringConstraints(pattern=native(SHA256_PATTERN))]
@@ -62,8 +43,6 @@ Offset = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
 # the schema says so too, or 0000-01-01 would pass the schema and fail the model.
 YEAR_PATTERN = "^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-"
 Date = Annotated[datetime.date, WithJsonSchema({"type": "string", "format": "date", "pattern": YEAR_PATTERN})]
-SchemaVersion = Literal["1.0"]
-SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
 
 
 class Record(BaseModel):
@@ -224,3 +203,35 @@ FILE_MODELS: dict[str, type[Record]] = {
     "clusters": ClustersFile,
     "manifest": Manifest,
 }
+
+# The names of core.patterns are re-exported: code written before they moved keeps working.
+__all__ = [
+    "END_GUARD",
+    "FILE_MODELS",
+    "NAME_PATTERN",
+    "SCHEMA_VERSION",
+    "YEAR_PATTERN",
+    "Attribution",
+    "Claim",
+    "ClaimCluster",
+    "ClustersFile",
+    "Date",
+    "EntitiesFile",
+    "Entity",
+    "GoldFile",
+    "Manifest",
+    "ManifestEntry",
+    "Mention",
+    "Name",
+    "NoiseSpan",
+    "NonEmpty",
+    "Offset",
+    "Provenance",
+    "Record",
+    "SchemaVersion",
+    "Sha256",
+    "Source",
+    "Span",
+    "native",
+    "whole",
+]

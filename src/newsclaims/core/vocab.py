@@ -8,11 +8,12 @@ run ``newsclaims schema`` (and rebuild); tests fail while a generated file drift
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
-from pydantic import GetJsonSchemaHandler
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+if TYPE_CHECKING:  # pydantic calls the hook below; the vocabulary itself does not need it
+    from pydantic import GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
 
 
 class Vocab(StrEnum):

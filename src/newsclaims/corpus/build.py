@@ -22,7 +22,8 @@ from newsclaims.core.documents import Document, decode_text
 from newsclaims.core.files import read_bytes
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
-from newsclaims.core.models import SCHEMA_VERSION, GoldFile, ManifestEntry
+from newsclaims.core.models import GoldFile, ManifestEntry
+from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem
 from newsclaims.core.workers import forked_pool
 from newsclaims.corpus.card import dataset_card

@@ -14,7 +14,7 @@ from datasets.info import DatasetInfo, DatasetInfosDict
 from datasets.splits import SplitDict, SplitInfo
 from huggingface_hub import DatasetCardData
 
-from newsclaims.core.models import SCHEMA_VERSION
+from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.corpus.features import CONFIG_DESCRIPTIONS, CONFIGS
 
 if TYPE_CHECKING:

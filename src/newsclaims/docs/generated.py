@@ -9,6 +9,7 @@ same way.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from functools import cache
@@ -17,9 +18,10 @@ from typing import Any
 
 from newsclaims.annotation.labelstudio.config import LABEL_STUDIO_DIR, PASSES, labeling_config
 from newsclaims.core.jsonio import dumps, write_text_atomic
-from newsclaims.core.models import FILE_MODELS, SCHEMA_VERSION
+from newsclaims.core.models import FILE_MODELS
+from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.vocab import ALL_VOCABS
-from newsclaims.schema.jsonschema import json_schema
+from newsclaims.schema.jsonschema import KINDS, PACKAGED, json_schema
 
 FILE_PLACES = {
     "gold": "annotations/gold/<doc_id>.json (and each round's annotators/<who>/<doc_id>.json)",
@@ -160,7 +162,19 @@ def generated_files(schema_dir: Path) -> dict[str, str]:
         path = schema_dir / name
         if path.exists():
             files[name] = fill_blocks(path.read_text(encoding="utf-8"), blocks)
+    files.update(_packaged_copies(schema_dir))
     return files
+
+
+def _packaged_copies(schema_dir: Path) -> dict[str, str]:
+    """The JSON Schema copies that validate reads (``schema.jsonschema.packaged_schema``), named
+    relative to ``schema_dir``, when ``schema_dir`` is the ``schema/`` of the source checkout this
+    package runs from; an installed package and other repositories have none to write."""
+    package_root = PACKAGED.parents[3]  # <checkout>/src/newsclaims/schema/json
+    if package_root.resolve() != schema_dir.parent.resolve():
+        return {}
+    relative = os.path.relpath(PACKAGED, schema_dir)
+    return {f"{relative}/{kind}.schema.json": dumps(json_schema(kind)) for kind in KINDS}
 
 
 def _stale(schema_dir: Path, files: dict[str, str]) -> list[str]:

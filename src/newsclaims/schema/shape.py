@@ -10,16 +10,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
 
-from newsclaims.core.models import END_GUARD, FILE_MODELS, NAME_PATTERN, Record, native
+from newsclaims.core.patterns import END_GUARD, NAME_PATTERN, native
 from newsclaims.core.problems import Problem, problem
+from newsclaims.schema.jsonschema import packaged_schema
 
-M = TypeVar("M", bound=Record)
+if TYPE_CHECKING:  # the models are imported only when a file fails the JSON Schema
+    from pydantic_core import ErrorDetails
+
+    from newsclaims.core.models import Record
+
+M = TypeVar("M", bound="Record")
 
 # The field that names a record, per list in a file.
 RECORD_ID_FIELDS = {
@@ -41,6 +45,8 @@ def parse_model(label: str, data: bytes, model: type[M]) -> tuple[M | None, list
         data.decode("utf-8")
     except UnicodeDecodeError as e:
         return None, [problem("NC100", label, "", "", f"not UTF-8 (byte {e.start}): expected UTF-8 JSON")]
+    from pydantic import ValidationError
+
     try:
         return model.model_validate_json(data), []
     except ValidationError as e:
@@ -50,6 +56,13 @@ def parse_model(label: str, data: bytes, model: type[M]) -> tuple[M | None, list
         return None, [problem("NC100", label, "", "", f"not valid JSON ({msg})")]
     raw = json.loads(data)
     return None, [_locate(label, err, raw) for err in errors]
+
+
+def parse_kind(label: str, data: bytes, kind: str) -> tuple[Record | None, list[Problem]]:
+    """``parse_model`` with the model of the file kind ``kind`` ("gold", "manifest", ...)."""
+    from newsclaims.core.models import FILE_MODELS
+
+    return parse_model(label, data, FILE_MODELS[kind])
 
 
 def _record_name(raw: Any, loc: tuple[int | str, ...]) -> tuple[str, tuple[int | str, ...]]:
@@ -132,9 +145,7 @@ def fast_validator(kind: str, layer: str | None = None) -> Any:
     of one record of that list field, for files read a record at a time)."""
     import jsonschema_rs
 
-    from newsclaims.schema.jsonschema import json_schema
-
-    schema = _for_rust(json_schema(kind))
+    schema = _for_rust(packaged_schema(kind))
     if layer is not None:
         schema = {**schema["properties"][layer]["items"], "$defs": schema["$defs"]}
     # Formats too: "date" is only an annotation by default, and the models refuse 2022-13-45.
@@ -164,8 +175,7 @@ def parse_record(label: str, data: bytes, kind: str) -> tuple[dict[str, Any] | N
         parsed = None
     if isinstance(parsed, dict) and checker(kind)(parsed):
         return parsed, []
-    model = FILE_MODELS[kind]
-    record, problems = parse_model(label, data, model)
+    record, problems = parse_kind(label, data, kind)
     if record is not None:  # the contracts agree (tested); were they ever not to, the model decides
         return record.model_dump(mode="json"), problems
     return None, problems

@@ -7,11 +7,9 @@ from pathlib import Path
 
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.layout import Layout, display, find_root
-from newsclaims.core.models import ClustersFile, EntitiesFile, Manifest, Record
 from newsclaims.core.problems import Problem, problem
-from newsclaims.schema.shape import parse_model
+from newsclaims.schema.shape import parse_kind
 from newsclaims.validation.index import Index
-from newsclaims.validation.repository import Repository
 from newsclaims.validation.stream import check_gold_files, lazy_registries, validate_repository
 
 
@@ -21,20 +19,16 @@ def _is_repository_file(path: Path, lay: Layout) -> bool:
 
 def _check_outside(path: Path) -> list[Problem]:
     """A file outside any repository, by what its name says it is: its shape only."""
-    models: dict[str, type[Record]] = {
-        "manifest.json": Manifest,
-        "entities.json": EntitiesFile,
-        "clusters.json": ClustersFile,
-    }
-    model = models.get(path.name)
-    if model is None:  # no text to check offsets against
+    kinds = {"manifest.json": "manifest", "entities.json": "entities", "clusters.json": "clusters"}
+    kind = kinds.get(path.name)
+    if kind is None:  # no text to check offsets against
         return check_gold_files([path], None)
     label = display(path)
     try:
         data = read_bytes(path)
     except Unreadable as e:
         return [problem("NC100", label, "", "", str(e))]
-    return parse_model(label, data, model)[1]
+    return parse_kind(label, data, kind)[1]
 
 
 @dataclass(frozen=True)
@@ -53,7 +47,7 @@ def check_inputs(*paths: str | Path, jobs: int = 1) -> InputsChecked:
     in that many processes; the result is the same.
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
-    repos: dict[Path, Repository] = {}
+    repos: dict[Path, list[Problem]] = {}
     indexes: dict[Path, Index] = {}
     found: set[Problem] = set()
     clean: list[Path] = []
@@ -77,8 +71,10 @@ def check_inputs(*paths: str | Path, jobs: int = 1) -> InputsChecked:
             # The manifest and registries are checked by loading them (the manifest with every seed).
             label, seeds = display(target), display(Layout(root).seeds)
             if root not in repos:
-                repos[root] = Repository.load(root)
-            found.update(p for p in repos[root].problems if p.path == label or p.path.startswith(seeds))
+                from newsclaims.validation.repository import Repository  # the models, for this file alone
+
+                repos[root] = Repository.load(root).problems
+            found.update(p for p in repos[root] if p.path == label or p.path.startswith(seeds))
         else:
             if root not in indexes:
                 indexes[root] = Index.load(root)

@@ -30,9 +30,9 @@ import orjson
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout, display
-from newsclaims.core.models import SCHEMA_VERSION, ClustersFile, EntitiesFile, Manifest, Record
+from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem, problem
-from newsclaims.schema.shape import checker, parse_model
+from newsclaims.schema.shape import checker, parse_kind
 from newsclaims.validation.rules import Registries, check_manifest_listing, check_registry_ids
 
 T = TypeVar("T")
@@ -161,7 +161,7 @@ def _events(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], 
 
 
 def read_list(
-    path: Path, kind: str, model: type[Record], layer: str, keep: Callable[[dict[str, Any]], T]
+    path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]
 ) -> tuple[list[T] | None, list[Problem]]:
     """``keep`` of every record of the list file at ``path``, or None with its problems."""
     label = display(path)
@@ -172,7 +172,7 @@ def read_list(
         data = read_bytes(path)
     except Unreadable as e:
         return None, [problem("NC100", label, "", "", str(e))]
-    parsed, found = parse_model(label, data, model)
+    parsed, found = parse_kind(label, data, kind)
     if parsed is None:
         return None, found
     # The stream refused what the model accepts: the contracts agree (tested), so this is
@@ -201,20 +201,18 @@ class Index:
         """
         lay = Layout(root)
         problems: list[Problem] = []
-        entries, found = read_list(lay.manifest, "manifest", Manifest, "documents", _listed)
+        entries, found = read_list(lay.manifest, "manifest", "documents", _listed)
         problems += found
-        labels = cls._registry(lay.entities, "entities", EntitiesFile, "entity_id", "label", problems)
-        stories = cls._registry(lay.clusters, "clusters", ClustersFile, "cluster_id", "story_id", problems)
+        labels = cls._registry(lay.entities, "entities", "entity_id", "label", problems)
+        stories = cls._registry(lay.clusters, "clusters", "cluster_id", "story_id", problems)
         return cls(lay, entries, labels, stories, problems)
 
     @staticmethod
-    def _registry(
-        path: Path, kind: str, model: type[Record], id_field: str, value: str, problems: list[Problem]
-    ) -> dict[str, str] | None:
+    def _registry(path: Path, kind: str, id_field: str, value: str, problems: list[Problem]) -> dict[str, str] | None:
         # A repository without annotations yet has no registries: that is not a problem.
         if not path.exists():
             return {}
-        pairs, found = read_list(path, kind, model, kind, itemgetter(id_field, value))
+        pairs, found = read_list(path, kind, kind, itemgetter(id_field, value))
         problems += found
         if pairs is None:
             return None

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import chain, repeat
 from operator import is_not, itemgetter, lt, methodcaller
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from newsclaims.core.documents import Document, Listing, decode_text, sha256_hex
-from newsclaims.core.models import ClaimCluster, Entity, GoldFile, Manifest, ManifestEntry
 from newsclaims.core.problems import Problem, problem
 from newsclaims.core.spans import Cover, Interval, crossing_pairs, overlapping_neighbours
+
+if TYPE_CHECKING:  # the rules read plain dicts: the models are for annotations only
+    from newsclaims.core.models import ClaimCluster, Entity, GoldFile, Manifest, ManifestEntry
 
 # (record id, field path) of a span inside a gold file
 Where = tuple[str, str]
@@ -414,7 +416,7 @@ def _noise_overlaps(
 
 def check_gold(label: str, gold: GoldFile | Rec, reg: Registries) -> list[Problem]:
     """Every rule that applies to one annotation file (a parsed JSON object or a ``GoldFile``)."""
-    data: Rec = gold.model_dump(mode="json") if isinstance(gold, GoldFile) else gold
+    data: Rec = gold if isinstance(gold, Mapping) else gold.model_dump(mode="json")
     out, doc = check_records(label, data, reg)
     return out if doc is None else out + check_spans(label, data, doc.text)
 

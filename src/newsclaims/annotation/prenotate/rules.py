@@ -27,7 +27,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsclaims.core.models import SCHEMA_VERSION, Attribution, Claim, GoldFile, NoiseSpan, Provenance, Source, Span
+from newsclaims.core.models import Attribution, Claim, GoldFile, NoiseSpan, Provenance, Source, Span
+from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.spans import Cover, Interval
 from newsclaims.core.vocab import NoiseCategory, QuoteType, Stance
 

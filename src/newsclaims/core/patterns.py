@@ -1,0 +1,45 @@
+"""Names, patterns and the schema version: what the models and the hot path of validate share.
+
+Plain strings and functions, no pydantic: ``newsclaims validate`` reads them on every run,
+and a file that passes the generated JSON Schema never needs the models (``core.models``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+END_GUARD = "(?!\\n)"
+
+
+def whole(body: str) -> str:
+    """A pattern matching the whole string, with the same meaning in every regex dialect.
+
+    JSON Schema patterns are ECMA-262, where ``$`` is the end of input; Python's
+    ``re`` (used by the ``jsonschema`` package, and by pydantic here) also lets
+    ``$`` match before a final newline. The look-ahead closes that gap.
+    """
+    return f"^{body}${END_GUARD}"
+
+
+def native(pattern: str) -> str:
+    """``pattern`` for pydantic's Rust engine, where ``$`` is already the end of input.
+
+    The models validate with Rust's linear-time ``regex``, faster than Python's ``re`` over
+    a large manifest; ``schema.jsonschema`` puts the guard back into every exported
+    pattern, so the JSON Schema files, and Python's ``re`` elsewhere, see ``whole``'s form.
+    """
+    return pattern.removesuffix(END_GUARD)
+
+
+# Anything that may end up in a file path (doc ids, round and annotator names)
+# and every record id: lower-case, no dots, no slashes, so "../x" can never pass.
+NAME_PATTERN = whole("[a-z0-9][a-z0-9_-]{0,63}")
+SEED_FILE_PATTERN = whole("[A-Za-z0-9][A-Za-z0-9_-]{0,99}\\.txt")
+SHA256_PATTERN = whole("[0-9a-f]{64}")
+WIKIDATA_PATTERN = whole("Q[1-9][0-9]*")
+LANGUAGE_PATTERN = whole("[a-z]{2,3}")
+URL_PATTERN = whole("https?://\\S+")
+
+# The version every file pins; the models accept exactly this one.
+SchemaVersion = Literal["1.0"]
+SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
