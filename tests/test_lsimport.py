@@ -112,7 +112,77 @@ def test_trailing_space_is_trimmed_with_a_warning() -> None:
 
 
 def test_import_codes_are_documented() -> None:
-    assert set(IMPORT_RULES) == {f"NC70{i}" for i in range(1, 9)}
+    assert set(IMPORT_RULES) == {f"NC7{i:02d}" for i in range(1, 14)}
+
+
+def test_a_refused_region_is_reported_with_its_text() -> None:
+    res = results("noise")
+    res[0]["value"]["labels"] = ["chrome"]
+    start, end = res[0]["value"]["start"], res[0]["value"]["end"]
+    out = run("noise", res)
+    assert [(i.region, i.code, i.text) for i in out.issues] == [
+        (res[0]["id"], "NC703", SOURCES.documents[DOC_ID].text[start:end])
+    ]
+    assert f'region {res[0]["id"]} "' in str(out.issues[0])  # the text is on the report's line, quoted
+
+
+def relations(res: list[dict[str, Any]], label: str) -> list[dict[str, Any]]:
+    return [r for r in res if r.get("type") == "relation" and r["labels"] == [label]]
+
+
+def parents(out: Converted) -> list[tuple[str, str]]:
+    """(inner, outer) attributions by their source or cue text: who is nested in whom."""
+    text = {a.attribution_id: (a.source or a.cue).text for a in out.gold.attributions if a.source or a.cue}
+    return sorted((text[a.attribution_id], text[a.parent_id]) for a in out.gold.attributions if a.parent_id)
+
+
+def test_a_relation_drawn_right_to_left_keeps_its_meaning() -> None:
+    res = results()
+    drawn = run("claims", res)
+    assert parents(drawn) and drawn.issues == []
+    for rel in res:
+        if rel.get("type") == "relation":  # the same arrows, stored the other way round
+            rel["from_id"], rel["to_id"], rel["direction"] = rel["to_id"], rel["from_id"], "left"
+    out = run("claims", res)
+    assert out.issues == []
+    assert parents(out) == parents(drawn)
+    assert claim_view(out.gold) == claim_view(drawn.gold)
+
+
+def test_ignoring_left_would_flip_the_nesting() -> None:
+    # The same endpoints swapped but still "right": the outer attribution becomes the inner one.
+    res = results()
+    nested = relations(res, "parent")[0]
+    nested["from_id"], nested["to_id"] = nested["to_id"], nested["from_id"]
+    flipped = run("claims", res)
+    nested["direction"] = "left"
+    assert parents(run("claims", res)) == parents(run("claims", results()))
+    assert parents(flipped) != parents(run("claims", results()))
+
+
+def test_a_two_way_relation_is_taken_only_where_the_roles_say_which_end_is_which() -> None:
+    res = results()
+    source = relations(res, "source")[0]
+    source["from_id"], source["to_id"], source["direction"] = source["to_id"], source["from_id"], "bi"
+    assert run("claims", res).issues == []  # source -> claim is the only reading
+    assert claim_view(run("claims", res).gold) == claim_view(run("claims", results()).gold)
+
+    res = results()
+    nested = relations(res, "parent")[0]
+    nested["direction"] = "bi"
+    out = run("claims", res)
+    name = f"{nested['from_id']}->{nested['to_id']}"
+    assert [(i.region, i.code) for i in out.issues] == [(name, "NC706")]
+    assert "two-way 'parent' relation fits either way round" in out.issues[0].message
+    assert len(parents(out)) == len(parents(run("claims", results()))) - 1  # not guessed
+
+
+def test_an_unknown_direction_is_reported() -> None:
+    res = results()
+    nested = relations(res, "parent")[0]
+    nested["direction"] = "up"
+    out = run("claims", res)
+    assert [(i.region, i.code) for i in out.issues] == [(f"{nested['from_id']}->{nested['to_id']}", "NC706")]
 
 
 region_values = st.fixed_dictionaries(

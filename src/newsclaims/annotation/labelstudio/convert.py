@@ -8,6 +8,7 @@ is reported and left out; the rest of the annotation is kept.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,13 +39,17 @@ LABELS: dict[Pass, set[str]] = {
 
 @dataclass(frozen=True, order=True)
 class Issue:
-    """A problem of one region (or relation, or annotation) of an export."""
+    """A problem of one region (or relation, or annotation, or task) of an export.
+
+    ``text`` is the region's text where there is one: the document's text at the region's
+    offsets once they are resolved, else the text the export shows for it."""
 
     task: str
     annotation: str
     region: str
     code: str
     message: str
+    text: str = ""
 
     @property
     def warning(self) -> bool:
@@ -52,20 +57,38 @@ class Issue:
 
     def __str__(self) -> str:
         kind = "warning" if self.warning else "error"
-        return f"task {self.task} annotation {self.annotation} region {self.region}: {self.code} {kind}: {self.message}"
+        shown = f" {quote(self.text)}" if self.text else ""
+        return (
+            f"task {self.task} annotation {self.annotation} region {self.region}{shown}: "
+            f"{self.code} {kind}: {self.message}"
+        )
+
+
+def quote(text: str, limit: int = 60) -> str:
+    """A text on one line, in double quotes, cut at ``limit`` characters."""
+    cut = text if len(text) <= limit else text[: limit - 1] + "…"
+    return json.dumps(cut, ensure_ascii=False)
 
 
 IMPORT_RULES = {
     "NC701": "The task's document is unknown or its text_sha256 differs from the document's: task refused.",
-    "NC702": "A region or result is malformed (missing offsets, labels or choices, wrong types).",
+    "NC702": "A region, result, annotation or task is malformed (missing offsets, labels or choices, wrong types).",
     "NC703": "A region uses a control or label that is not in the pass's config (or an unknown entity id).",
     "NC704": "A region's offsets do not fit the text under any reading: region refused.",
     "NC705": "A region's edge was in UTF-16 units and was repaired (warning).",
-    "NC706": "A relation points at a region that is not there, or has an unknown label.",
+    "NC706": "A relation points at a region that is not there, has an unknown label or direction, or is two-way "
+    "where its direction matters.",
     "NC707": "Whitespace at a region's edge was trimmed (warning).",
     "NC708": "The converted annotation breaks a validation rule: that record is left out.",
+    "NC709": "The annotation's Label Studio user is not an annotator of the round (matched by user id and email), "
+    "or two different users would become one annotator: not imported.",
+    "NC710": "A second task for a document that an earlier task of the same export holds: not imported.",
+    "NC711": "A user annotated the same task more than once: the most recently updated annotation is imported, "
+    "the others are not.",
+    "NC712": "A draft (saved in Label Studio, never submitted): not imported (warning).",
+    "NC713": "A cancelled (skipped) annotation: not imported (warning).",
 }
-WARNINGS = {"NC705", "NC707"}
+WARNINGS = {"NC705", "NC707", "NC712", "NC713"}
 
 
 @dataclass
@@ -88,9 +111,11 @@ class _Collector:
     def __init__(self, task: str, annotation: str) -> None:
         self.task, self.annotation = task, annotation
         self.issues: list[Issue] = []
+        self.texts: dict[str, str] = {}  # region id -> its text, for the report
 
     def add(self, region: object, code: str, message: str) -> None:
-        self.issues.append(Issue(self.task, self.annotation, str(region), code, message))
+        name = str(region)
+        self.issues.append(Issue(self.task, self.annotation, name, code, message, self.texts.get(name, "")))
 
 
 def _regions(
@@ -113,6 +138,8 @@ def _regions(
         if not isinstance(rid, str) or not rid or not isinstance(value, dict):
             log.add(rid if isinstance(rid, str) else "-", "NC702", "region without an id or a value")
             continue
+        if isinstance(value.get("text"), str) and value["text"].strip():
+            log.texts.setdefault(rid, value["text"])  # what the export shows, until the offsets resolve
         if kind_of == "labels":
             if r.get("from_name") != CONTROL[kind]:
                 log.add(rid, "NC703", f"control {r.get('from_name')!r} is not this pass's {CONTROL[kind]!r}")
@@ -126,6 +153,7 @@ def _regions(
             except Unresolvable as e:
                 log.add(rid, "NC704", str(e))
                 continue
+            log.texts[rid] = doc.text[found.start : found.end]
             if found.repaired:
                 log.add(rid, "NC705", found.repaired)
             start, end = trim(doc, found.start, found.end)
@@ -134,6 +162,7 @@ def _regions(
             if start >= end:
                 log.add(rid, "NC704", "the region is only whitespace")
                 continue
+            log.texts[rid] = doc.text[start:end]
             regions[rid] = _Region(rid, start, end, labels[0])
         elif kind_of in ("choices", "textarea"):
             key = "choices" if kind_of == "choices" else "text"
@@ -213,6 +242,26 @@ def convert(
     return Converted(gold, sorted(set(log.issues)), origin)
 
 
+# Relation label -> the roles its start region may have and the roles its end region may have.
+# A "parent" relation goes from an attribution's source or cue to the outer attribution's.
+_RELATION_ROLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "fragment": (("claim",), ("claim",)),
+    "source": (("source",), ("claim",)),
+    "cue": (("cue",), ("claim", "source")),
+    "parent": (("source", "cue"), ("source", "cue")),
+}
+
+
+def _misfit(label: str, start: _Region, end: _Region) -> str | None:
+    """Why a ``label`` relation cannot go from ``start`` to ``end``; None when it can."""
+    starts, ends = _RELATION_ROLES[label]
+    if start.label not in starts:
+        return f"a {label!r} relation must start at a {' or '.join(starts)} region, not {start.label}"
+    if end.label not in ends:
+        return f"a {label!r} relation must end at a {' or '.join(ends)} region, not {end.label}"
+    return None
+
+
 def _claims(
     ordered: list[_Region], relations: list[dict[str, Any]], doc: Text, log: _Collector, origin: dict[str, str]
 ) -> tuple[list[Claim], list[Attribution]]:
@@ -220,24 +269,33 @@ def _claims(
     first_of: dict[str, str] = {}  # fragment region -> first fragment region
     targets: dict[str, str] = {}  # source/cue region -> claim region
     parent: dict[str, str] = {}  # carrier region -> outer carrier region
-    expected = {"fragment": "claim", "source": "source", "cue": "cue", "parent": None}
     for rel in relations:
         frm, to, labels = rel.get("from_id"), rel.get("to_id"), rel.get("labels") or []
         name = f"{frm}->{to}"
-        if frm not in by_id or to not in by_id:
+        if not isinstance(frm, str) or not isinstance(to, str) or frm not in by_id or to not in by_id:
             log.add(name, "NC706", "relation between regions that are not there")
             continue
-        label = labels[0] if isinstance(labels, list) and len(labels) == 1 else None
-        if label not in expected:
-            log.add(name, "NC706", f"relation labels {labels!r:.40} are not one of {sorted(expected)}")
+        label = labels[0] if isinstance(labels, list) and len(labels) == 1 and isinstance(labels[0], str) else None
+        if label is None or label not in _RELATION_ROLES:
+            log.add(name, "NC706", f"relation labels {labels!r:.40} are not one of {sorted(_RELATION_ROLES)}")
             continue
-        role = expected[label]
-        if role is not None and by_id[frm].label != role:
-            log.add(name, "NC706", f"a {label!r} relation must start at a {role} region, not {by_id[frm].label}")
-            continue
-        ends = ("claim", "source") if label == "cue" else ("claim",)
-        if label in ("source", "cue", "fragment") and by_id[to].label not in ends:
-            log.add(name, "NC706", f"a {label!r} relation must end at a {' or '.join(ends)} region")
+        direction = rel.get("direction", "right")
+        if direction == "bi":
+            # A two-way relation is taken only when the regions' roles leave one reading.
+            readings = [(a, b) for a, b in ((frm, to), (to, frm)) if _misfit(label, by_id[a], by_id[b]) is None]
+            if len(readings) != 1:
+                why = "either way round" if readings else "neither way round"
+                log.add(name, "NC706", f"a two-way {label!r} relation fits {why}: draw it with an arrow")
+                continue
+            frm, to = readings[0]
+        elif direction in ("right", "left"):
+            frm, to = (frm, to) if direction == "right" else (to, frm)  # "left" points from to_id to from_id
+            misfit = _misfit(label, by_id[frm], by_id[to])
+            if misfit:
+                log.add(name, "NC706", misfit if direction == "right" else f"{misfit} (drawn right to left)")
+                continue
+        else:
+            log.add(name, "NC706", f"relation direction {direction!r:.20} is not right, left or bi")
             continue
         {"fragment": first_of, "source": targets, "cue": targets, "parent": parent}[label][frm] = to
     groups: dict[str, list[_Region]] = defaultdict(list)
