@@ -11,7 +11,7 @@ A round is a folder ``annotations/rounds/<name>/``::
     agreement.json, agreement.md     the agreement report
     adjudication.json     what adjudication decided and the conflicts it could not settle
 
-Every step works from files alone; ``push``/``pull`` (in ``lsclient.py``) move the
+Every step works from files alone; ``push``/``pull`` (in ``server.py``) move the
 same files to and from a running Label Studio.
 """
 
@@ -47,10 +47,61 @@ class RoundError(ValueError):
     """The round cannot be created or read; nothing was changed."""
 
 
+class ServerError(RoundError):
+    """Label Studio could not be reached, or answered with an error (one line, no secret in it)."""
+
+
 def _name(value: str, what: str) -> str:
     if not re.match(NAME_PATTERN, value):
         raise RoundError(f"{what} {value!r} is not a valid name: lower-case letters, digits, '_' or '-'")
     return value
+
+
+# An email as Label Studio accepts one, loosely: something@something, no spaces.
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
+
+
+class Account(BaseModel):
+    """An annotator's Label Studio user: its id, its email, or both (``round push`` fills in both)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    id: int | None = None
+    email: str | None = None
+
+    def __str__(self) -> str:
+        return " ".join(part for part in (f"id {self.id}" if self.id is not None else "", self.email or "") if part)
+
+
+def parse_annotators(entries: list[str]) -> tuple[list[str], dict[str, Account]]:
+    """``name``, ``name=ID`` or ``name=EMAIL`` → the names in order and the accounts given.
+
+    Refuses a name given twice and one user given for two names: either would make two people one."""
+    names: list[str] = []
+    accounts: dict[str, Account] = {}
+    for entry in entries:
+        who, _, user = (part.strip() for part in entry.partition("="))
+        _name(who, "annotator")
+        if who in names:
+            raise RoundError(f"annotator {who!r} is listed twice")
+        names.append(who)
+        if not user:
+            continue
+        if user.isascii() and user.isdigit():
+            accounts[who] = Account(id=int(user))
+        elif re.match(EMAIL_PATTERN, user):
+            accounts[who] = Account(email=user)
+        else:
+            raise RoundError(
+                f"annotator {entry!r}: after '=' give the Label Studio user id (a number) or the user's email"
+            )
+    seen: dict[object, str] = {}
+    for who, account in accounts.items():
+        key = account.id if account.id is not None else (account.email or "").casefold()
+        if key in seen:
+            raise RoundError(f"annotators {seen[key]!r} and {who!r} are given the same Label Studio user ({account})")
+        seen[key] = who
+    return names, accounts
 
 
 class LabelStudioLink(BaseModel):
@@ -76,13 +127,23 @@ class RoundManifest(BaseModel):
     annotators: list[str]
     predictions: str
     created: str
-    # Label Studio user id -> annotator name (from --annotators name=id, or edited by hand).
+    # Annotator name -> Label Studio user (from --annotators name=ID or name=EMAIL; push fills in both).
+    accounts: dict[str, Account] = Field(default_factory=dict)
+    # Label Studio user id -> annotator name: how rounds recorded users before ``accounts``; still read.
     users: dict[str, str] = Field(default_factory=dict)
     label_studio: LabelStudioLink | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form, as ``round.json`` holds it."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def all_accounts(self) -> dict[str, Account]:
+        """Annotator name -> Label Studio user, from ``accounts`` and the older ``users`` alike."""
+        merged = dict(self.accounts)
+        for user, who in self.users.items():
+            if who not in merged and user.isascii() and user.isdigit():
+                merged[who] = Account(id=int(user))
+        return merged
 
 
 @dataclass(frozen=True)
@@ -146,16 +207,11 @@ def create_round(
         raise RoundError(f"predictions {predictions!r}: expected one of {', '.join(PREDICTIONS)}")
     if not docs or not annotators:
         raise RoundError("a round needs at least one document and one annotator")
-    # "name=17" also says which Label Studio user id is that annotator.
-    users: dict[str, str] = {}
-    names = []
-    for entry in annotators:
-        who, _, user = entry.partition("=")
-        names.append(_name(who, "annotator"))
-        if user:
-            if not user.isdigit():
-                raise RoundError(f"annotator {entry!r}: the Label Studio user id after '=' must be a number")
-            users[user] = who
+    twice = sorted({d for d in docs if docs.count(d) > 1})
+    if twice:
+        raise RoundError(f"doc_id(s) listed twice: {', '.join(twice)}")
+    # "name=17" or "name=bea@newsroom.org" also says which Label Studio user is that annotator.
+    names, accounts = parse_annotators(annotators)
     if rnd.folder.exists():
         raise RoundError(f"{rnd.folder} exists already: choose another round name")
     src = load_sources(root)
@@ -179,7 +235,7 @@ def create_round(
         annotators=names,
         predictions=predictions,
         created=today.isoformat(),
-        users=users,
+        accounts=accounts,
     )
     rnd.folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=rnd.folder.parent))
