@@ -13,7 +13,8 @@ from newsclaims.core.extras import require
 
 
 def cmd_round(args: argparse.Namespace) -> int:
-    from newsclaims.annotation.rounds.round import RoundError
+    """Exit 0 done, 1 refused (bad input, or problems in an import), 2 a file or the server failed."""
+    from newsclaims.annotation.rounds.round import RoundError, ServerError
 
     handlers = {
         "create": _round_create,
@@ -27,7 +28,7 @@ def cmd_round(args: argparse.Namespace) -> int:
         return handlers[args.round_command](args, repository_root(args.root))
     except (RoundError, OSError) as e:
         print(f"newsclaims round {args.round_command}: {e}", file=sys.stderr)
-        return 2 if isinstance(e, OSError) else 1
+        return 2 if isinstance(e, OSError | ServerError) else 1
 
 
 def _round_create(args: argparse.Namespace, root: Path) -> int:
@@ -61,7 +62,7 @@ def _round_import(args: argparse.Namespace, root: Path) -> int:
         print(issue)
     print(
         f"imported {report.imported} annotation file(s) from {report.annotations} annotation(s) in "
-        f"{report.tasks} task(s); {report.cancelled} cancelled or skipped, "
+        f"{report.tasks} task(s); {report.cancelled} cancelled or skipped, {report.drafts} draft(s), "
         f"{report.refused_tasks} task(s) refused; export kept as {report.export}"
     )
     return 1 if any(not i.warning for i in report.issues) else 0
@@ -71,8 +72,12 @@ def _round_push(args: argparse.Namespace, root: Path) -> int:
     require("labelstudio", "label_studio_sdk")
     from newsclaims.annotation.rounds.server import connect, push
 
-    project = push(root, args.name, connect())
-    print(f"pushed round {args.name} to Label Studio project {project}")
+    pushed = push(root, args.name, connect())
+    users = ", ".join(f"{who} ({account})" for who, account in pushed.accounts.items())
+    print(
+        f"pushed round {args.name} to Label Studio project {pushed.project}: {pushed.tasks} task(s), "
+        f"each served to {pushed.maximum_annotations} annotator(s): {users}"
+    )
     return 0
 
 
@@ -105,7 +110,9 @@ def register(sub: Subcommands) -> None:
     rc.add_argument("--pass", dest="pass_", required=True, choices=["noise", "entities", "claims"])
     rc.add_argument("--docs", required=True, help="comma-separated doc_ids")
     rc.add_argument(
-        "--annotators", required=True, help="comma-separated annotator names, each optionally =<Label Studio user id>"
+        "--annotators",
+        required=True,
+        help="comma-separated annotator names, each =<Label Studio user id> or =<email> (ann1=2,ann2=bea@newsroom.org)",
     )
     rc.add_argument("--predictions", default="none", choices=["gold", "rules", "none"])
     ri = rounds.add_parser("import", help="keep a Label Studio JSON export verbatim and convert it per annotator")
