@@ -10,10 +10,13 @@
 #   LS_TEMPLATE        migrated data dir to copy into DATA_DIR when DATA_DIR has no database yet
 #   LS_ADMIN_EMAIL     admin user created when it does not exist yet (default admin@example.com)
 #   LS_ADMIN_PASSWORD  (default adminpass123)
-#   LS_ADMIN_TOKEN     fixed legacy API token of that admin (default test-admin-token-0123456789, > 5 chars)
+#   LS_ADMIN_TOKEN     fixed legacy API token of that admin (default: the test token of ADMIN_TOKEN below, > 5 chars)
 #   LS_ANNOTATOR_EMAIL / LS_ANNOTATOR_PASSWORD / LS_ANNOTATOR_TOKEN   "init" also creates this 2nd user
 #   LS_READY_TIMEOUT   seconds to wait for readiness (default 180; a fresh DB needs ~20 s of migrations)
 #   LS_PID_FILE / LS_LOG_FILE   default DATA_DIR/labelstudio.pid, DATA_DIR/labelstudio.log
+#   LS_TOKEN_FILE      where "start" writes the admin's API token, mode 600 (default DATA_DIR/api-token)
+#
+# No token is ever printed: use it with  export LABEL_STUDIO_API_KEY="$(cat DATA_DIR/api-token)"
 set -euo pipefail
 
 LS_VENV=${LS_VENV:-$(cd "$(dirname "$0")/.." && pwd)/.venv-labelstudio}
@@ -28,6 +31,14 @@ ANN_TOKEN=${LS_ANNOTATOR_TOKEN:-test-annotator-token-0123456789}
 READY_TIMEOUT=${LS_READY_TIMEOUT:-180}
 
 usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+
+# write_secret FILE VALUE: VALUE into FILE, readable by its owner only (mode 600), never echoed
+write_secret() {
+  local file=$1 value=$2
+  mkdir -p "$(dirname "$file")"
+  ( umask 077; rm -f "$file"; printf '%s\n' "$value" >"$file" )
+  chmod 600 "$file"
+}
 
 offline_env() {
   local data_dir=$1
@@ -62,11 +73,13 @@ cmd_init() {
   mkdir -p "$data_dir"
   offline_env "$data_dir"
   local t0=$SECONDS
-  "$LS_BIN" init --data-dir "$data_dir" --username "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD" \
-      --user-token "$ADMIN_TOKEN" --enable-legacy-api-token >"$data_dir/init.log" 2>&1
-  "$LS_BIN" init --data-dir "$data_dir" --username "$ANN_EMAIL" --password "$ANN_PASSWORD" \
-      --user-token "$ANN_TOKEN" >>"$data_dir/init.log" 2>&1
-  echo "template ready in $((SECONDS - t0)) s: $data_dir (admin $ADMIN_EMAIL / token $ADMIN_TOKEN; annotator $ANN_EMAIL / token $ANN_TOKEN)"
+  # user, password and token go through the environment (get_env reads LABEL_STUDIO_X), not the
+  # command line, which every user of the machine can read in `ps`
+  LABEL_STUDIO_USERNAME="$ADMIN_EMAIL" LABEL_STUDIO_PASSWORD="$ADMIN_PASSWORD" LABEL_STUDIO_USER_TOKEN="$ADMIN_TOKEN" \
+      "$LS_BIN" init --data-dir "$data_dir" --enable-legacy-api-token >"$data_dir/init.log" 2>&1
+  LABEL_STUDIO_USERNAME="$ANN_EMAIL" LABEL_STUDIO_PASSWORD="$ANN_PASSWORD" LABEL_STUDIO_USER_TOKEN="$ANN_TOKEN" \
+      "$LS_BIN" init --data-dir "$data_dir" >>"$data_dir/init.log" 2>&1
+  echo "template ready in $((SECONDS - t0)) s: $data_dir (users $ADMIN_EMAIL and $ANN_EMAIL)"
 }
 
 cmd_start() {
@@ -74,6 +87,7 @@ cmd_start() {
   data_dir=$(realpath -m "$1"); port=$2
   local pid_file=${LS_PID_FILE:-$data_dir/labelstudio.pid}
   local log_file=${LS_LOG_FILE:-$data_dir/labelstudio.log}
+  local token_file=${LS_TOKEN_FILE:-$data_dir/api-token}
   [[ -x "$LS_BIN" ]] || { echo "label-studio not found in $LS_VENV" >&2; exit 1; }
   if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
     echo "already running (pid $(cat "$pid_file"))" >&2; exit 1
@@ -84,14 +98,15 @@ cmd_start() {
   mkdir -p "$data_dir"
   if [[ -n "${LS_TEMPLATE:-}" && ! -e "$data_dir/label_studio.sqlite3" ]]; then
     cp -a "$LS_TEMPLATE/." "$data_dir/"      # includes .env (SECRET_KEY: keeps JWT tokens valid)
-    rm -f "$data_dir/labelstudio.pid" "$data_dir/labelstudio.log"
+    rm -f "$data_dir/labelstudio.pid" "$data_dir/labelstudio.log" "$data_dir/api-token"
   fi
   offline_env "$data_dir"
 
   local t0=$SECONDS
-  # --username/--password/--user-token only create the user if it does not exist yet (first start)
-  nohup "$LS_BIN" start --no-browser --internal-host 127.0.0.1 --port "$port" --data-dir "$data_dir" \
-      --username "$ADMIN_EMAIL" --password "$ADMIN_PASSWORD" --user-token "$ADMIN_TOKEN" \
+  # the admin's user, password and token (through the environment, not the command line) only
+  # create the user if it does not exist yet (first start)
+  LABEL_STUDIO_USERNAME="$ADMIN_EMAIL" LABEL_STUDIO_PASSWORD="$ADMIN_PASSWORD" LABEL_STUDIO_USER_TOKEN="$ADMIN_TOKEN" \
+      nohup "$LS_BIN" start --no-browser --internal-host 127.0.0.1 --port "$port" --data-dir "$data_dir" \
       --enable-legacy-api-token </dev/null >"$log_file" 2>&1 &
   local pid=$!
   echo "$pid" >"$pid_file"
@@ -119,8 +134,12 @@ EOF
   if ! grep -q "Starting development server at $url/" "$log_file"; then
     echo "warning: server did not report $url in $log_file" >&2
   fi
+  # --user-token only sets the token when the admin is created: on a reused DATA_DIR (or a
+  # template made with other settings) the file holds LS_ADMIN_TOKEN, which may not be the admin's.
+  write_secret "$token_file" "$ADMIN_TOKEN"
   echo "Label Studio ready at $url after $((SECONDS - t0)) s (pid $pid, log $log_file)"
-  echo "  API token: $ADMIN_TOKEN   (LabelStudio(base_url=\"$url\", api_key=\"$ADMIN_TOKEN\"))"
+  echo "  API token of $ADMIN_EMAIL in $token_file (mode 600):"
+  echo "    export LABEL_STUDIO_URL=$url LABEL_STUDIO_API_KEY=\"\$(cat $token_file)\""
   echo "  stop with: $0 stop $data_dir    (or: kill $pid)"
 }
 

@@ -2,12 +2,16 @@
 
 A project is created, two tasks imported, one annotation posted by the admin and one with the
 annotator's own token, and the JSON export must give both back unchanged: who, where, which label.
+And scripts/labelstudio-server.sh starts a server without ever printing its token.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
+import subprocess
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -110,3 +114,39 @@ def test_round_trip_through_a_real_server(
     for secret in secrets:
         assert secret not in out
         assert secret not in err
+
+
+def test_the_server_script_writes_the_token_to_a_file_and_never_prints_it(
+    label_studio: LabelStudioServer, tmp_path: Path
+) -> None:
+    from labelstudio_server import ADMIN_TOKEN, ANNOTATOR_TOKEN, free_port, log_tail, sdk_client
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "labelstudio-server.sh"
+    data_dir, token_file = tmp_path / "ls-data", tmp_path / "secrets" / "token"
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower() and not k.startswith("LABEL_STUDIO")}
+    env.update(LS_TEMPLATE=str(label_studio.template), LS_TOKEN_FILE=str(token_file), NO_PROXY="127.0.0.1")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(script), *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    printed = [run()]  # the usage text
+    port = free_port()
+    started = run("start", str(data_dir), str(port))
+    printed.append(started)
+    try:
+        assert started.returncode == 0, started.stderr + log_tail(data_dir / "labelstudio.log")
+        assert f"ready at http://127.0.0.1:{port}" in started.stdout and str(token_file) in started.stdout
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        token = token_file.read_text(encoding="utf-8").strip()
+        assert token == ADMIN_TOKEN
+        assert sdk_client(f"http://127.0.0.1:{port}", token).users.whoami().id == label_studio.admin_id
+        pid = int((data_dir / "labelstudio.pid").read_text())
+        command_line = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        written = (data_dir / "labelstudio.log").read_text(encoding="utf-8", errors="replace")
+    finally:
+        printed.append(run("stop", str(data_dir)))
+    for secret in (ADMIN_TOKEN, ANNOTATOR_TOKEN):
+        assert secret not in command_line  # `ps` shows it to every user of the machine
+        assert secret not in written
+        for done in printed:
+            assert secret not in done.stdout + done.stderr
