@@ -2,6 +2,10 @@
 
 The ``datasets`` cache keys on the card, so the card carries the version and the
 content fingerprint: whenever the data changes, the card changes with it.
+
+Every figure the card states (pages, annotated pages, stories, outlets, splits, rows, the
+size category, the version) is computed from the build; the prose around them holds for
+any corpus, so a card never keeps a sentence that was true only of the seed pages.
 """
 
 from __future__ import annotations
@@ -20,6 +24,39 @@ from newsclaims.corpus.features import CONFIG_DESCRIPTIONS, CONFIGS
 if TYPE_CHECKING:
     from newsclaims.corpus.release import Release
     from newsclaims.corpus.tables import Summary
+
+
+# The Hub's size categories, by number of examples (here: documents), smallest first.
+SIZE_CATEGORIES = (
+    (10**3, "n<1K"),
+    (10**4, "1K<n<10K"),
+    (10**5, "10K<n<100K"),
+    (10**6, "100K<n<1M"),
+    (10**7, "1M<n<10M"),
+    (10**8, "10M<n<100M"),
+    (10**9, "100M<n<1B"),
+    (10**10, "1B<n<10B"),
+    (10**11, "10B<n<100B"),
+    (10**12, "100B<n<1T"),
+)
+LISTED = 20  # names a card lists before it says "and N more"
+
+
+def size_category(examples: int) -> str:
+    return next((name for limit, name in SIZE_CATEGORIES if examples < limit), "n>1T")
+
+
+def documents_per_split(release: Release) -> dict[str, int]:
+    return dict(release.counts.get("documents", {}))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:LISTED])
+    return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
 
 
 def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[str, Any]:
@@ -52,7 +89,7 @@ def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[st
         task_categories=["token-classification", "text-classification"],
         task_ids=["named-entity-recognition"],
         tags=["claim-detection", "attribution", "quotation", "boilerplate-removal", "cross-document"],
-        size_categories=["n<1K"],
+        size_categories=[size_category(sum(documents_per_split(release).values()))],
         # Keys of newsclaims, not of the Hub card schema: release.json says the same.
         version=release.version,
         schema_version=SCHEMA_VERSION,
@@ -80,6 +117,51 @@ def _example(summary: Summary) -> str:
     return json.dumps(summary.example, indent=2, ensure_ascii=False)
 
 
+def _evaluation_split(release: Release) -> str:
+    """The split the card's example loads: ``test`` when there is one."""
+    splits = sorted(documents_per_split(release))
+    return "test" if "test" in splits or not splits else splits[0]
+
+
+def _splits_prose(release: Release, summary: Summary) -> str:
+    per_split = documents_per_split(release)
+    stories = _count(len(summary.stories), "story", "stories")
+    rule = "Splits are assigned by story, so that no story straddles two splits."
+    if not per_split:
+        return f"{rule} This release has no documents yet."
+    if len(per_split) == 1:
+        (split,) = per_split
+        return f"{rule} This release has one split: all {summary.documents} pages ({stories}) are in `{split}`."
+    shown = ", ".join(f"`{split}` {_count(n, 'page', 'pages')}" for split, n in sorted(per_split.items()))
+    return f"{rule} Pages per split ({stories} in all): {shown}."
+
+
+def _uses_prose(release: Release) -> str:
+    splits = sorted(documents_per_split(release))
+    if splits == ["test"]:
+        return (
+            "Every page is in the `test` split: the corpus is meant for evaluation and error analysis, not for "
+            "training."
+        )
+    return f"Splits: {', '.join(f'`{s}`' for s in splits) or 'none yet'} (see *Splits* below)."
+
+
+def _creation_prose(summary: Summary) -> str:
+    annotators = sorted(summary.annotators)
+    rounds = sorted(summary.rounds)
+    who = (
+        f"Annotators named in the gold files' provenance: {_listing(annotators)}."
+        if annotators
+        else "No page has gold annotations yet."
+    )
+    merged = (
+        f" Annotation rounds merged into gold: {_listing(rounds)} (their files are in `annotations/rounds/`)."
+        if rounds
+        else ""
+    )
+    return who + merged
+
+
 def dataset_card(release: Release, summary: Summary, sizes: dict[str, dict[str, int]]) -> str:
     meta = yaml.safe_dump(card_metadata(release, sizes), sort_keys=False, allow_unicode=True, width=100)
     configs = "\n".join(
@@ -87,13 +169,16 @@ def dataset_card(release: Release, summary: Summary, sizes: dict[str, dict[str, 
         for c, d in CONFIG_DESCRIPTIONS.items()
     )
     outlets = sorted(summary.outlets)
-    annotated = summary.annotated
+    stories = sorted(summary.stories)
+    pages = _count(summary.documents, "page", "pages")
+    on_stories = _count(len(stories), "story", "stories")
+    split = _evaluation_split(release)
     return f"""---
 {meta}---
 
 # newsclaims {release.version}
 
-<!-- Generated by `newsclaims build`; do not edit: edit src/newsclaims/card.py and rebuild. -->
+<!-- Generated by `newsclaims build`; do not edit: edit src/newsclaims/corpus/card.py and rebuild. -->
 
 News pages annotated, on the untouched page text, with **entity mentions** linked across
 documents, **claims** (in one or more fragments) clustered across outlets, **attributions**
@@ -101,19 +186,20 @@ documents, **claims** (in one or more fragments) clustered across outlets, **att
 captions, related links, comment boxes and footers).
 
 - Version **{release.version}**, schema {SCHEMA_VERSION}, content fingerprint `{release.fingerprint}`.
-- {summary.documents} pages ({annotated} with gold annotations) from: {", ".join(outlets)}.
+- {pages} ({summary.annotated} with gold annotations) on {on_stories}: {_listing(stories)}.
+- Outlets: {_listing(outlets)}.
 - Language: English.
 
 ## Uses
 
 Claim and attribution extraction, cross-outlet claim linking, cross-document entity linking
-and boilerplate detection, all evaluated on real pages with their noise left in. The
-corpus is small and meant for evaluation and error analysis, not for training.
+and boilerplate detection, all evaluated on real pages with their noise left in.
+{_uses_prose(release)}
 
 ```python
 from datasets import load_dataset
 
-claims = load_dataset("path/to/corpus", "claims", split="test")
+claims = load_dataset("path/to/corpus", "claims", split="{split}")
 claims.features["fragments"]  # spans into the document text
 ```
 
@@ -136,22 +222,22 @@ repository. An example row of `claims`:
 
 ### Splits
 
-Splits are assigned by story, so that no story straddles two splits. All seed pages
-report one story, so everything is in `test`.
+{_splits_prose(release, summary)}
 
 ## Dataset creation
 
 The pages were collected as plain text, with all their page chrome, and are kept
 byte-for-byte (`seeds/` in the repository, with a manifest giving each file's sha256).
-Annotations were made by the project maintainers following `schema/GUIDELINES.md`, checked
-by the `newsclaims validate` rules, and are stored as standoff JSON (`annotations/gold/`).
+Annotations follow `schema/GUIDELINES.md`, are checked by the `newsclaims validate` rules,
+and are stored as standoff JSON (`annotations/gold/`). {_creation_prose(summary)}
 
 ## Bias, risks and limitations
 
-Five pages, one story (US statements on Iran-Russia military cooperation, December
-2022), mostly wire copy (AFP, AP): outlets, topics and styles are far from representative.
-Page texts are news articles about public figures; they contain no private personal data
-beyond names of officials and journalists.
+{pages} on {on_stories}, from the outlets listed above, chosen by hand rather than sampled: outlets,
+topics and styles are far from representative of news in general, and pages reusing the
+same wire copy are not independent. `DATASHEET.md` in the repository says how the pages
+were chosen and what they contain. Page texts are published news articles; the people they
+name are the people the articles name.
 
 ## Licensing
 
@@ -160,9 +246,10 @@ included only so that the annotations can be used.
 
 ## Versioning
 
-Pin a version with the repository's git tag (`revision=` on the Hub, or a worktree of the
-tag locally). `release.json` lists the version, schema version, fingerprint, row counts
-and the sha256 of every data file; `checksums.sha256` is the same list for `sha256sum -c`.
+Pin a version with the repository's git tag (`corpus-v{release.version}`; `revision=` on the
+Hub, or a worktree of the tag locally). `release.json` lists the version, schema version,
+fingerprint, row counts and the sha256 of every data file; `checksums.sha256` is the same
+list for `sha256sum -c`. `CHANGELOG.md` of the repository says what changed in each version.
 
 ## Citation
 

@@ -136,6 +136,8 @@ def datasheet_stats(layout: Layout) -> str:
     chars = sum(p.chars for p in pages)
     noise_chars = sum(p.noise_chars for p in pages)
     outlets = sorted({e.outlet for e in entries if e.outlet})
+    stories = sorted({e.story_id for e in entries})
+    dates = sorted(str(e.published) for e in entries if e.published is not None)
     n = len(entries)
 
     release_path = layout.root / "corpus" / "release.json"
@@ -151,11 +153,12 @@ def datasheet_stats(layout: Layout) -> str:
     rows: list[tuple[str, object]] = [
         ("pages", n),
         ("pages with gold annotations", len(src.gold)),
-        ("stories", len({e.story_id for e in entries})),
+        ("stories", f"{len(stories)}: {', '.join(stories)}"),
         ("languages", ", ".join(sorted({e.language for e in entries}))),
         ("outlets named in the manifest", f"{len(outlets)}: {', '.join(outlets)}"),
         ("pages without a known outlet", sum(e.outlet is None for e in entries)),
-        ("pages with a publication date", f"{sum(e.published is not None for e in entries)} of {n}"),
+        ("pages with a publication date", f"{len(dates)} of {n}"),
+        ("publication dates", " to ".join(dict.fromkeys([dates[0], dates[-1]])) if dates else "none recorded"),
         ("pages with a URL", f"{sum(e.url is not None for e in entries)} of {n}"),
         ("characters (code points)", chars),
         ("characters inside noise spans", f"{noise_chars} ({noise_chars / chars if chars else 0.0:.1%})"),
