@@ -14,7 +14,28 @@ from conftest import REPO_ROOT
 
 from newsclaims import validate
 from newsclaims.corpus.build import PARQUET_OPTIONS
+from newsclaims.corpus.checks import FINGERPRINT
 from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.release import VERSION_HEADING, corpus_version
+
+
+def released(root: Path) -> None:
+    """Make the newest CHANGELOG corpus entry of the copy record the fingerprint of its built corpus.
+
+    That is what a release leaves behind. Whether the repository itself has been released (its own
+    entry names its data's fingerprint) is the concern of ``tests/test_cli.py`` (the repository
+    validates); here every case is to see the problems of its own break and nothing else, before and
+    after a page is added. A stale corpus is left stale: the built fingerprint is then not the data's,
+    and NC601 and NC606 are both reported.
+    """
+    fingerprint = json.loads((root / "corpus/release.json").read_text(encoding="utf-8"))["fingerprint"]
+    changelog = root / "CHANGELOG.md"
+    text = changelog.read_text(encoding="utf-8")
+    heading = VERSION_HEADING.search(text)
+    assert heading is not None, "CHANGELOG.md has no corpus entry"
+    end = text.index("\n", heading.start())
+    line = FINGERPRINT.sub(f"fingerprint {fingerprint[:16]}", text[heading.start() : end], count=1)
+    changelog.write_text(text[: heading.start()] + line + text[end:], encoding="utf-8")
 
 
 @pytest.fixture
@@ -23,8 +44,12 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for part in ("seeds", "annotations", "corpus", "CHANGELOG.md"):
         src = REPO_ROOT / part
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    released(root)
     monkeypatch.chdir(root)
     return root
+
+
+VERSION = corpus_version(REPO_ROOT)  # the corpus version of the repository, whatever it is now
 
 
 def rewrite_parquet(root: Path, config: str, change: Callable[[list[dict]], list[dict]], schema: pa.Schema) -> None:  # type: ignore[type-arg]
@@ -35,7 +60,9 @@ def rewrite_parquet(root: Path, config: str, change: Callable[[list[dict]], list
 
 def edit_card(root: Path) -> None:
     card = root / "corpus/README.md"
-    card.write_text(card.read_text().replace("version: 0.1.0", "version: 0.1.1", 1))
+    major, minor, patch = VERSION.split(".")
+    assert f"version: {VERSION}" in card.read_text()
+    card.write_text(card.read_text().replace(f"version: {VERSION}", f"version: {major}.{minor}.{int(patch) + 1}", 1))
 
 
 def out_of_range(root: Path) -> None:
@@ -56,7 +83,7 @@ def change_data_keep_version(root: Path) -> None:
     """A data change, rebuilt, with the CHANGELOG still naming the old version."""
     from newsclaims.corpus.build import build
 
-    gold = root / "annotations/gold/004_30fd1aad6509c6c0.json"
+    gold = next(p for p in sorted((root / "annotations/gold").glob("*.json")) if json.loads(p.read_text())["claims"])
     data = json.loads(gold.read_text())
     data["claims"][0]["checkworthy"] = not data["claims"][0]["checkworthy"]
     gold.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -83,7 +110,7 @@ CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] 
         lambda r: (r / NOISE).unlink(),
         {("NC605", "corpus/release.json", "data/noise_spans/test.parquet", "files"), ("NC601", NOISE, "-", "file")},
     ),
-    "NC606": (change_data_keep_version, {("NC606", "CHANGELOG.md", "corpus 0.1.0", "fingerprint")}),
+    "NC606": (change_data_keep_version, {("NC606", "CHANGELOG.md", f"corpus {VERSION}", "fingerprint")}),
 }
 
 
@@ -92,6 +119,7 @@ def found(root: Path) -> set[tuple[str, str, str, str]]:
 
 
 def test_copy_is_clean(repo: Path) -> None:
+    """A released copy of the repository has no NC6xx problem: its corpus is the build of its data."""
     assert found(repo) == set()
 
 

@@ -1,4 +1,9 @@
-"""The gold annotations of the seed pages: complete where it can be checked, and documented."""
+"""The gold annotations of the seed pages: complete where it can be checked, and documented.
+
+A page without a gold file is a page waiting for annotation, a legitimate state of a growing
+corpus (``newsclaims seeds add`` comes before any round): such pages are listed, and the checks
+of completeness apply to the pages that have gold.
+"""
 
 from __future__ import annotations
 
@@ -17,19 +22,31 @@ REVIEW = json.loads(Layout(REPO_ROOT).unannotated_review.read_text(encoding="utf
 KINDS = {"prose", "subheading", "title"}
 
 
-def test_every_seed_page_has_gold() -> None:
-    assert sorted(SOURCES.gold) == sorted(SOURCES.documents)
+def test_gold_files_are_of_seed_pages_and_pages_waiting_for_annotation_are_listed() -> None:
+    """Every gold file annotates a page of the manifest and at least one page has gold; the pages
+    without gold are printed as waiting for annotation, and are not an error."""
+    waiting = sorted(set(SOURCES.documents) - set(SOURCES.gold))
+    print(f"\n{len(waiting)} page(s) waiting for annotation (no gold file):", *waiting, sep="\n  ")
+    assert SOURCES.gold
+    assert set(SOURCES.gold) <= set(SOURCES.documents)
 
 
-@pytest.mark.parametrize("doc_id", sorted(SOURCES.documents))
+@pytest.mark.parametrize("doc_id", sorted(SOURCES.gold))
 def test_unannotated_lines_are_explained(doc_id: str) -> None:
-    lines = unannotated_lines(SOURCES.documents[doc_id].text, SOURCES.gold.get(doc_id))
+    """Every non-blank line of a page with gold overlaps an annotation or is explained in the review
+    list, which names exactly those lines (a page without gold has nothing to explain yet)."""
+    lines = unannotated_lines(SOURCES.documents[doc_id].text, SOURCES.gold[doc_id])
     reviewed = REVIEW.get(doc_id, [])
     print(f"\n{doc_id}: {len(lines)} line(s) with no annotation:", *lines, sep="\n  ")
     # Exactly the lines found, in page order: a stale or missing explanation fails.
     assert [r["line"] for r in reviewed] == lines
     for r in reviewed:
         assert r["kind"] in KINDS and len(r["reason"]) > 10, r
+
+
+def test_review_lists_only_pages_with_gold() -> None:
+    """An explanation for a page without gold (or for no page at all) is stale: nothing checks it."""
+    assert set(REVIEW) <= set(SOURCES.gold)
 
 
 def test_unannotated_lines_detects_a_bare_line() -> None:
