@@ -126,6 +126,15 @@ def test_a_refused_region_is_reported_with_its_text() -> None:
     assert f'region {res[0]["id"]} "' in str(out.issues[0])  # the text is on the report's line, quoted
 
 
+def test_a_report_line_stays_one_line_whatever_the_ids() -> None:
+    res = results("noise")
+    res[0]["id"] = "r1\nNC000 fake line"
+    res[0]["value"]["labels"] = ["chrome"]
+    out = run("noise", res)
+    assert [i.code for i in out.issues] == ["NC703"]
+    assert "\n" not in str(out.issues[0]) and "r1\\nNC000" in str(out.issues[0])
+
+
 def relations(res: list[dict[str, Any]], label: str) -> list[dict[str, Any]]:
     return [r for r in res if r.get("type") == "relation" and r["labels"] == [label]]
 

@@ -422,11 +422,16 @@ def test_a_duplicated_task_is_reported_annotation_by_annotation(repo: Path) -> N
     export = [
         one_task(rnd, 1, [annotation(11, 1, rnd)]),
         one_task(rnd, 2, [annotation(21, 2, rnd), annotation(22, 1, rnd)]),  # the same page again
-        one_task(rnd, 3, []),  # and again, not annotated
+        one_task(rnd, 3, [], drafts=[9]),  # and again, not annotated but with a draft
         one_task(rnd, 4, [annotation(41, 2, rnd, doc=1)], doc=1),
     ]
     report = import_export(repo, "dup", json.dumps(export).encode())
-    assert lines(report) == [("2", "21", "-", "NC710"), ("2", "22", "-", "NC710"), ("3", "-", "-", "NC710")]
+    assert lines(report) == [
+        ("2", "21", "-", "NC710"),
+        ("2", "22", "-", "NC710"),
+        ("3", "-", "-", "NC710"),
+        ("3", "draft 9", "-", "NC712"),
+    ]
     assert f"document {DOCS[0]} is task 1's already" in report.issues[0].message
     assert report.written == [f"annotators/ann1/{DOCS[0]}.json", f"annotators/ann2/{DOCS[1]}.json"]
     assert (report.refused_tasks, report.annotations) == (2, 4)

@@ -58,10 +58,13 @@ class Issue:
     def __str__(self) -> str:
         kind = "warning" if self.warning else "error"
         shown = f" {quote(self.text)}" if self.text else ""
-        return (
-            f"task {self.task} annotation {self.annotation} region {self.region}{shown}: "
-            f"{self.code} {kind}: {self.message}"
-        )
+        task, annotation, region, message = map(_printable, (self.task, self.annotation, self.region, self.message))
+        return f"task {task} annotation {annotation} region {region}{shown}: {self.code} {kind}: {message}"
+
+
+def _printable(text: str) -> str:
+    """``text`` as it may stand on a report line: ids from an export may hold newlines."""
+    return text if text.isprintable() else json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 def quote(text: str, limit: int = 60) -> str:

@@ -170,6 +170,10 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
         if not isinstance(annotations, list):
             issues.append(Issue(tid, "-", "-", "NC702", f"annotations is not a list: {annotations!r:.40}"))
             annotations = []
+        drafts = task.get("drafts") or []
+        for draft in drafts if isinstance(drafts, list) else [drafts]:
+            report.drafts += 1
+            issues.append(_draft_issue(tid, draft))
         if doc.doc_id in first_task:
             report.refused_tasks += 1
             report.annotations += len(annotations)
@@ -181,10 +185,6 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
                 issues.append(Issue(tid, "-", "-", "NC710", held + " (it has no annotation)"))
             continue
         first_task[doc.doc_id] = tid
-        drafts = task.get("drafts") or []
-        for draft in drafts if isinstance(drafts, list) else [drafts]:
-            report.drafts += 1
-            issues.append(_draft_issue(tid, draft))
         for ann in annotations:
             report.annotations += 1
             aid = _label(ann.get("id")) if isinstance(ann, dict) else "-"
