@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, MiniRepo
 
 from newsclaims.cli import main
 from newsclaims.corpus.release import VERSION_HEADING
@@ -436,3 +436,18 @@ def test_the_same_data_again_with_allow_same(repo: Path, capsys: pytest.CaptureF
     assert f"# newsclaims {version}\n" in (repo / "corpus/README.md").read_text(encoding="utf-8")
     assert newsclaims(capsys, "validate")[:2] == (0, "")
     assert newsclaims(capsys, "schema", "--check")[0] == 0
+
+
+def test_a_first_release_starts_the_changelog(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    """A repository with no corpus entry yet (and no CHANGELOG.md, no corpus/, no schema/)."""
+    code, out, err = newsclaims(capsys, "release", "0.1.0", "--note", "First corpus.")
+    assert code == 0, out + err
+    fingerprint = json.loads((mini.root / "corpus/release.json").read_text(encoding="utf-8"))["fingerprint"]
+    assert (mini.root / "CHANGELOG.md").read_text(encoding="utf-8") == (
+        f"# Changelog\n\n## corpus 0.1.0 — fingerprint {fingerprint[:16]}\n\nFirst corpus.\n"
+    )
+    assert out.splitlines()[1:] == [
+        "written: CHANGELOG.md, corpus/",
+        "to commit: git add CHANGELOG.md corpus seeds annotations && git commit -m 'corpus 0.1.0'",
+    ]  # outside git: no tag step
+    assert newsclaims(capsys, "validate")[:2] == (0, "")

@@ -9,7 +9,8 @@ either completes or leaves the repository as it found it:
    data is the same as the newest entry's (same fingerprint; ``allow_same`` releases it
    again: the fingerprint covers the data files only, so a corrected card, Croissant file
    or schema version is a release with the same data);
-2. build the corpus into a temporary folder for its fingerprint;
+2. build the corpus into a temporary folder for its fingerprint (a first release writes its
+   entry before, since the build reads the version from it);
 3. write the entry ``## corpus X.Y.Z — fingerprint <16 hex>`` with the note above the
    newest corpus entry of CHANGELOG.md (where ``corpus_version`` and NC606 read it);
 4. build again, so that the card, ``release.json`` and ``croissant.json`` carry the new
@@ -18,7 +19,7 @@ either completes or leaves the repository as it found it:
    the guidelines and the datasheet, which quote the version);
 6. run the full validation, NC6xx included.
 
-If any step from 3 on fails (or is interrupted), CHANGELOG.md, ``corpus/`` and the
+If any step that writes fails (or is interrupted), CHANGELOG.md, ``corpus/`` and the
 generated files are put back byte for byte before the error is raised.
 
 Nothing is committed for the user, and so nothing is tagged in the same run: a tag made
@@ -151,7 +152,7 @@ def with_entry(changelog: str | None, version: str, fingerprint: str, note: str)
     newline = "\r\n" if changelog and "\r\n" in changelog else "\n"
     entry = f"## corpus {version} — fingerprint {fingerprint[:16]}\n\n{note}\n\n".replace("\n", newline)
     if changelog is None:
-        return f"# Changelog{newline}{newline}{entry}"
+        return f"# Changelog{newline}{newline}{entry}".rstrip() + newline
     newest = VERSION_HEADING.search(changelog)
     if newest is None:
         # No corpus entry yet: the first section that is not "Unreleased", or the end.
@@ -269,18 +270,23 @@ def release(
     _problems_or_refuse(root, jobs)
 
     corpus = root / "corpus"
+    changelog_path = root / CHANGELOG
+    recorded = _recorded_fingerprint(changelog or "")
     undo = _Undo()
     scratch = Path(tempfile.mkdtemp(prefix=".corpus-release-", dir=root))
     try:
-        probe = write_corpus(root, scratch / "probe", jobs)
-        recorded = _recorded_fingerprint(changelog or "")
-        if recorded is not None and probe.fingerprint.startswith(recorded) and not allow_same:
-            raise ReleaseRefused(
-                f"the data did not change since corpus {previous} (fingerprint {recorded}): nothing to release "
-                "(--allow-same releases the same data again, e.g. for a corrected card)"
-            )
         try:
-            undo.write(root / CHANGELOG, with_entry(changelog, version, probe.fingerprint, text).encode("utf-8"))
+            if previous is None:
+                # A first release: the build reads its version from an entry, so the entry goes in
+                # first, its fingerprint filled in once the probe build has given it.
+                undo.write(changelog_path, with_entry(changelog, version, "0" * 64, text).encode("utf-8"))
+            probe = write_corpus(root, scratch / "probe", jobs)
+            if recorded is not None and probe.fingerprint.startswith(recorded) and not allow_same:
+                raise ReleaseRefused(
+                    f"the data did not change since corpus {previous} (fingerprint {recorded}): nothing to release "
+                    "(--allow-same releases the same data again, e.g. for a corrected card)"
+                )
+            undo.write(changelog_path, with_entry(changelog, version, probe.fingerprint, text).encode("utf-8"))
             built = write_corpus(root, scratch / "corpus", jobs)
             if (built.version, built.fingerprint) != (version, probe.fingerprint):
                 raise ReleaseFailed(
@@ -303,7 +309,7 @@ def release(
                 raise ReleaseFailed(f"the released repository does not validate ({len(problems)} problem(s))", problems)
         except BaseException as e:
             undo.rollback()
-            if isinstance(e, ReleaseFailed | KeyboardInterrupt | SystemExit):
+            if isinstance(e, ReleaseRefused | ReleaseFailed | KeyboardInterrupt | SystemExit):
                 raise
             raise ReleaseFailed(f"{type(e).__name__}: {e}") from e
         undo.done()

@@ -35,10 +35,13 @@ def cmd_release(args: argparse.Namespace) -> int:
         what = f"failed, every file put back as it was: {e}" if failed else f"refused: {e}"
         print(f"newsclaims release: {what}", file=sys.stderr)
         return 2 if failed else 1
+    except OSError as e:  # before the first write (reading CHANGELOG.md), or while checking a tag
+        print(f"newsclaims release: failed: {e}", file=sys.stderr)
+        return 2
     since = f" (after {done.previous})" if done.previous else ""
     files = sum(len(per_split) for per_split in done.counts.values())
     print(
-        f"released corpus {done.version}{since}: {done.documents} documents in {files} data files, "
+        f"released corpus {done.version}{since}: {done.documents} document(s) in {files} data files, "
         f"fingerprint {done.fingerprint[:16]}; validate: no problems found"
     )
     print(f"written: {', '.join(done.written)}")

@@ -131,7 +131,8 @@ def _splits_prose(release: Release, summary: Summary) -> str:
         return f"{rule} This release has no documents yet."
     if len(per_split) == 1:
         (split,) = per_split
-        return f"{rule} This release has one split: all {summary.documents} pages ({stories}) are in `{split}`."
+        pages = _count(summary.documents, "page", "pages")
+        return f"{rule} This release has one split, `{split}`: {pages} on {stories}."
     shown = ", ".join(f"`{split}` {_count(n, 'page', 'pages')}" for split, n in sorted(per_split.items()))
     return f"{rule} Pages per split ({stories} in all): {shown}."
 
