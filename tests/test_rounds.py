@@ -111,7 +111,7 @@ def test_noise_round_from_files(repo: Path) -> None:
 
 
 def test_claims_round_keeps_clusters_and_notes(repo: Path) -> None:
-    every = sorted(p.stem for p in (repo / "annotations/gold").glob("*.json"))  # all five seed pages
+    every = sorted(p.stem for p in (repo / "annotations/gold").glob("*.json"))  # every page with gold
     rnd = create_round(repo, "r2-claims", "claims", every, ["ann1", "ann2"], "gold", TODAY)
     set_users(rnd)
     import_export(repo, "r2-claims", export_from(rnd))
