@@ -208,6 +208,7 @@ def _rai(release: Release, summary: Summary) -> dict[str, Any]:
     rows = {config: sum(splits.values()) for config, splits in release.counts.items()}
     n_docs, n_gold = summary.documents, summary.annotated
     story_word = "story" if len(stories) == 1 else "stories"
+    outlet_word = "outlet" if len(outlets) == 1 else "outlets"
     who = [f"annotators: {', '.join(annotators)}"] if annotators else []
     who += [f"rounds merged: {', '.join(rounds)}"] if rounds else []
     by_whom = f" ({'; '.join(who)})" if who else ""
@@ -270,13 +271,12 @@ def _rai(release: Release, summary: Summary) -> dict[str, Any]:
             f"{n_docs} pages with {rows.get('mentions', 0)} entity mentions, {rows.get('claims', 0)} claims, "
             f"{rows.get('attributions', 0)} attributions and {rows.get('noise_spans', 0)} noise spans: too small "
             "for training or for reliable per-label figures.",
-            f"{len(stories)} {story_word}, English only, mostly wire copy (AFP, AP) republished by a few outlets: "
+            f"{len(stories)} {story_word} from {len(outlets)} {outlet_word}: "
             "outlets, topics and styles are far from representative.",
         ],
         "rai:dataBiases": [
-            "Topic and source bias: one geopolitical story (US statements on Iran-Russia military cooperation, "
-            "December 2022) as told by Western wire agencies and the outlets republishing them; the claims, "
-            "sources and stances reflect that coverage.",
+            f"Topic and source bias: the pages cover {len(stories)} {story_word} ({', '.join(stories)}) "
+            "as the outlets told them; the claims, sources and stances reflect that coverage, not the events.",
             "Annotations by the project maintainers, not a diverse annotator pool; doubtful decisions are "
             "listed in the guidelines.",
         ],
