@@ -163,3 +163,12 @@ def test_seeds_add_refuses_bad_metadata(mini: MiniRepo, tmp_path: Path, flag: st
     done = seeds_add(mini, page, flag, value)
     assert done.returncode == 1 and f"{field}:" in done.stderr
     assert snapshot(mini.root) == before
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly() -> None:
+    # `newsclaims rules | head -1`: no BrokenPipeError traceback once head has read its line.
+    exe = Path(sys.executable).with_name("newsclaims")
+    done = subprocess.run(
+        f"{exe} rules --format json | head -c 1", shell=True, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout == "[" and "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

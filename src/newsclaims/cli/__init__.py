@@ -8,7 +8,7 @@ core install does not even have (tests/test_install.py).
 from __future__ import annotations
 
 import argparse
-import signal
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,14 +30,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Piping into `head` must end quietly, not with a BrokenPipeError traceback.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
     except MissingExtra as e:
         print(f"newsclaims {args.command}: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`| head`): end quietly. Only stdout's pipe is handled here, not
+        # by making SIGPIPE fatal for the whole process, which would also kill a command whose
+        # connection to a server is cut instead of letting it say so.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 1
     return code
 
 

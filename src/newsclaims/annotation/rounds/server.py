@@ -17,8 +17,6 @@ import logging
 import math
 import os
 import re
-import signal
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,20 +86,19 @@ class Server:
     def talking(self) -> Iterator[LabelStudio]:
         """The client; any failure inside becomes a ``ServerError`` of one line."""
         self._last = None
-        with _pipe_errors_as_exceptions():
-            try:
-                yield self.client
-            except httpx.TimeoutException as e:
-                reason = f"no answer within {self.timeout:g} s (LABEL_STUDIO_TIMEOUT sets how long to wait)"
-                raise self._line(_request_url(e), "timed out", reason) from None
-            except httpx.ConnectError as e:
-                raise self._line(_request_url(e), "cannot connect", _errno_reason(e)) from None
-            except httpx.HTTPError as e:  # a broken answer, a cut connection, a protocol error
-                raise self._line(_request_url(e), "no valid HTTP answer", type(e).__name__) from None
-            except (ApiError, ParsingError) as e:
-                raise self._api_error(e) from None
-            except (UnicodeDecodeError, json.JSONDecodeError):  # the SDK decoding a body that is not JSON
-                raise self.failed("the answer is not JSON") from None
+        try:
+            yield self.client
+        except httpx.TimeoutException as e:
+            reason = f"no answer within {self.timeout:g} s (LABEL_STUDIO_TIMEOUT sets how long to wait)"
+            raise self._line(_request_url(e), "timed out", reason) from None
+        except httpx.ConnectError as e:
+            raise self._line(_request_url(e), "cannot connect", _errno_reason(e)) from None
+        except httpx.HTTPError as e:  # a broken answer, a cut connection, a protocol error
+            raise self._line(_request_url(e), "no valid HTTP answer", type(e).__name__) from None
+        except (ApiError, ParsingError) as e:
+            raise self._api_error(e) from None
+        except (UnicodeDecodeError, json.JSONDecodeError):  # the SDK decoding a body that is not JSON
+            raise self.failed("the answer is not JSON") from None
 
     def _api_error(self, e: ApiError | ParsingError) -> ServerError:
         last = self._last
@@ -160,22 +157,6 @@ def redact(text: str, keys: set[str]) -> str:
                 text = text.replace(secret, "***")
     text = re.sub(r"(?i)\b(token|bearer|basic)(\s+|=)[^\s\"',;&]+", r"\1\2***", text)
     return " ".join(text.split())
-
-
-@contextlib.contextmanager
-def _pipe_errors_as_exceptions() -> Iterator[None]:
-    """A server that closes the connection while a request is sent is an error to report, not SIGPIPE.
-
-    ``newsclaims`` lets SIGPIPE end the process (so that ``| head`` ends quietly); while talking to
-    the server it is ignored, so a cut connection reaches ``talking`` as an exception."""
-    if not hasattr(signal, "SIGPIPE") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGPIPE, before)
 
 
 def _request_url(e: httpx.HTTPError) -> httpx.URL | None:
