@@ -93,7 +93,7 @@ def test_records_in_another_layout_behind_the_same_head_go_to_ijson(
 ) -> None:
     whole = _whole(mini, "manifest")
     entries = [{**whole["documents"][0], "doc_id": f"doc-{i}"} for i in range(30)]
-    head, _, tail = (part.decode() for part in index._layout("documents"))
+    head, _, tail = (part.decode() for part in index._layout("documents", whole["schema_version"]))
     # The project's head and tail, one record a line between: no separator of its layout.
     text = head + ",\n    ".join(json.dumps(e) for e in entries) + tail
     assert json.loads(text) == {**whole, "documents": entries}

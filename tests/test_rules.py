@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from typing import Any
@@ -103,6 +104,10 @@ CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str
     ),
     "NC310": (lambda r: attribution(r, 1).update(parent_id="a9"), [("NC310", GOLD, "a2", "parent_id")]),
     "NC311": (cycle, [("NC311", GOLD, "a1", "parent_id")]),
+    "NC312": (
+        lambda r: mention(r, 0).update(entity_id=None, proposed_entity="Kirby, John"),
+        [("NC312", GOLD, "m1", "entity_id")],
+    ),
     "NC401": (
         lambda r: r.gold["doc-a"]["noise"].append({"noise_id": "n3", **span(TEXT, "this"), "category": "other"}),
         [("NC401", GOLD, "n3", "span")],
@@ -243,3 +248,34 @@ def test_file_stem_is_the_stem_os_path_gives(label: str) -> None:
 @given(st.text(alphabet="ab./", max_size=12))
 def test_file_stem_is_the_stem_os_path_gives_for_any_path(label: str) -> None:
     assert file_stem(label) == os.path.splitext(os.path.basename(label))[0]
+
+
+ROUND_FILE = "annotations/rounds/r1/annotators/ann1/doc-a.json"
+
+
+def test_an_unlinked_mention_is_legal_in_a_rounds_annotator_file(mini: MiniRepo) -> None:
+    # What an annotator typed for an entity the registry lacks is kept as a proposal; the round's
+    # file validates, and the same records as gold are NC312 (a mention of gold must be linked).
+    unlinked = baseline_gold()
+    unlinked["schema_version"] = "1.1"
+    unlinked["mentions"][0].update(entity_id=None, proposed_entity="Kirby, John")
+    unlinked["mentions"][2].update(entity_id=None)
+    path = mini.root / ROUND_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(unlinked), encoding="utf-8")
+    assert validate() == []
+    assert validate(ROUND_FILE) == []
+    os.chdir(path.parent)  # the file's place is what counts, not how its path is written
+    assert validate("doc-a.json") == []
+    os.chdir(mini.root)
+    mini.gold["doc-a"] = unlinked
+    mini.write()
+    found = [(p.code, p.path, p.record, p.field) for p in validate()]
+    assert found == [("NC312", GOLD, "m1", "entity_id"), ("NC312", GOLD, "m3", "entity_id")]
+
+
+def test_files_pinned_to_either_schema_version_validate(mini: MiniRepo) -> None:
+    for version in ("1.0", "1.1"):
+        mini.gold["doc-a"]["schema_version"] = version
+        mini.write()
+        assert validate() == [], version

@@ -89,7 +89,7 @@ INVALID_EDITS = {
     "empty text": lambda g: g["noise"][0].update(text=""),
     "bad sha": lambda g: g.update(text_sha256="xyz"),
     "no annotators": lambda g: g["provenance"].update(annotators=[]),
-    "wrong version": lambda g: g.update(schema_version="1.1"),
+    "wrong version": lambda g: g.update(schema_version="2.0"),
     "null layer": lambda g: g.update(mentions=None),
     "not an object": lambda g: g["noise"].append("n3"),
 }
@@ -231,3 +231,35 @@ def test_a_publication_date_passes_the_model_exactly_when_it_passes_the_exported
     streamed = fast_validator("manifest", "documents").is_valid(manifest["documents"][0])
     assert model == exported.is_valid(manifest) == streamed
     assert model == (published in {"2022-01-01", "2024-02-29", "9999-12-31", "0001-01-01"})
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_a_registry_pinned_to_any_version_read_stays_on_the_stream(tmp_path: Any, version: str) -> None:
+    # 1.1 is written, 1.0 still read: the validator's streamed read of the registries takes both.
+    from newsclaims.core.jsonio import dumps
+    from newsclaims.validation import index
+
+    entity = {"entity_id": "iran", "label": "GPE", "name": "Iran", "wikidata": None, "note": None}
+    path = tmp_path / "entities.json"
+    path.write_text(dumps({"schema_version": version, "entities": [entity, {**entity, "entity_id": "iraq"}]}))
+    keep = lambda r: r["entity_id"]  # noqa: E731
+    assert index._canonical(path, "entities", "entities", keep) == ["iran", "iraq"]
+    assert index._events(path, "entities", "entities", keep) == ["iran", "iraq"]
+    path.write_text(dumps({"schema_version": "0.9", "entities": [entity]}))
+    assert index._canonical(path, "entities", "entities", keep) is None
+    assert index._events(path, "entities", "entities", keep) is None
+
+
+def test_new_optional_fields_are_left_out_when_unset() -> None:
+    # A 1.1 file that uses neither a proposal nor aliases is written exactly as a 1.0 file was.
+    from newsclaims.core.models import Entity, Mention
+
+    mention = Mention.model_validate(
+        {"start": 0, "end": 4, "text": "Iran", "mention_id": "m1", "label": "GPE", "entity_id": "iran"}, strict=False
+    )
+    assert list(mention.model_dump(mode="json")) == ["start", "end", "text", "mention_id", "label", "entity_id", "note"]
+    proposed = mention.model_copy(update={"entity_id": None, "proposed_entity": "Islamic Republic"})
+    assert proposed.model_dump(mode="json")["proposed_entity"] == "Islamic Republic"
+    entity = Entity.model_validate({"entity_id": "iran", "label": "GPE", "name": "Iran"}, strict=False)
+    assert "aliases" not in entity.model_dump(mode="json")
+    assert entity.model_copy(update={"aliases": ["IR"]}).model_dump(mode="json")["aliases"] == ["IR"]

@@ -105,7 +105,7 @@ def edit_record(gold: dict[str, Any], data: st.DataObject) -> None:
     pick = lambda layer: data.draw(st.sampled_from(gold[layer])) if gold[layer] else None  # noqa: E731
     mention, claim, attribution = pick("mentions"), pick("claims"), pick("attributions")
     if kind == "entity" and mention:
-        mention["entity_id"] = data.draw(st.sampled_from(["e-missing", *sorted(REG.entity_labels or {})]))
+        mention["entity_id"] = data.draw(st.sampled_from([None, "e-missing", *sorted(REG.entity_labels or {})]))
     elif kind == "label" and mention:
         mention["label"] = data.draw(st.sampled_from(["PERSON", "ORG", "GPE", "DATE"]))
     elif kind == "cluster" and claim:
@@ -219,6 +219,8 @@ BREAKS: dict[str, tuple[Break, ...]] = {
     "NC309": (Break(lambda g: attr(g)["source"].update(mention_id=_OUTSIDE["mention_id"]), _AID, "source.mention_id"),),
     "NC310": (Break(lambda g: attr(g).update(parent_id="a-missing"), _AID, "parent_id"),),
     "NC311": (Break(cycle, min(_PAIR), "parent_id"),),
+    # Unlinked in a gold file (a round's annotator file may hold it: test_an_unlinked_mention_...).
+    "NC312": (Break(lambda g: mention(g).update(entity_id=None, proposed_entity="Someone New"), _M, "entity_id"),),
     "NC401": (Break(lambda g: g["noise"].append({**_NOISE, "noise_id": "n-extra"}), "n-extra", "span"),),
     "NC402": (Break(lambda g: mention(g).update(at(_NOISE["start"], _NOISE["end"])), _M, "span"),),
     "NC403": (Break(lambda g: attr(g).update(cue=at(_FRAGMENT["start"], _FRAGMENT["end"])), _AID, "cue"),),
@@ -282,6 +284,30 @@ def test_every_rule_it_stands_for_broken_once_is_refused(code: str, case: Break)
     broken = copy.deepcopy(BASE)
     case.edit(broken)
     assert screen.passes(case.label, broken, REG) is False
+
+
+ROUND_LABEL = f"annotations/rounds/r1/annotators/ann1/{_DOC}.json"
+
+
+def test_an_unlinked_mention_is_legal_in_a_rounds_annotator_file_only() -> None:
+    unlinked = copy.deepcopy(BASE)
+    mention(unlinked).update(entity_id=None, proposed_entity="Someone New")
+    assert rules(ROUND_LABEL, unlinked) == []
+    assert [p.code for p in rules(LABEL, unlinked)] == ["NC312"]
+    # Linked or not, the rest of the rules still hold there: an unknown id is no proposal.
+    mention(unlinked).update(entity_id="e-missing")
+    assert [p.code for p in rules(ROUND_LABEL, unlinked)] == ["NC303"]
+
+
+@compiled
+def test_the_screen_declines_an_unlinked_mention_wherever_the_file_is() -> None:
+    # It is not given the file's place; it declines, and the rules decide (they find nothing in a round).
+    unlinked = copy.deepcopy(BASE)
+    mention(unlinked).update(entity_id=None)
+    for label in (LABEL, ROUND_LABEL):
+        assert screen.passes(label, unlinked, REG) is False
+        assert screen.passes(label, unlinked, Registries(None, REG.cluster_stories, REG.documents)) is False
+    assert screen.passes(ROUND_LABEL, BASE, REG) is True
 
 
 def test_whitespace_is_str_isspace_over_all_of_unicode() -> None:

@@ -11,7 +11,16 @@ from __future__ import annotations
 import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    StringConstraints,
+    WithJsonSchema,
+    model_serializer,
+)
 
 from newsclaims.core.patterns import (
     END_GUARD,
@@ -58,13 +67,35 @@ class Span(Record):
     text: NonEmpty = Field(description="The covered text, exactly as in the document.")
 
 
+def _unset(value: object) -> bool:
+    """Whether an optional field added in schema 1.1 holds nothing: it is then left out of the
+    file, so that a file that does not use it is written exactly as a 1.0 file was."""
+    return value is None or value == []
+
+
 class Mention(Span):
-    """A mention of an entity, linked to a cross-document entity."""
+    """A mention of an entity, linked to a cross-document entity (or, in a round, not yet)."""
 
     mention_id: Name = Field(description="Id, unique within the document.")
     label: EntityLabel = Field(description="Entity type of the mention.")
-    entity_id: Name = Field(description="The cross-document entity (annotations/entities.json).")
+    entity_id: Name | None = Field(
+        description="The cross-document entity (annotations/entities.json). Null only in a round's "
+        "annotator file, for a mention not linked yet (`newsclaims entities link`); every mention of a "
+        "gold file is linked (NC312)."
+    )
+    proposed_entity: NonEmpty | None = Field(
+        default=None,
+        description="What the annotator typed for an entity the registry does not have (an id or a name), "
+        "kept for `newsclaims entities link`; left out of the file when there is none.",
+    )
     note: str | None = Field(default=None, description="Annotator's note on a doubtful decision.")
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if _unset(self.proposed_entity):
+            data.pop("proposed_entity", None)
+        return data
 
 
 class Claim(Record):
@@ -139,10 +170,23 @@ class Entity(Record):
     entity_id: Name = Field(description="Id, unique in the corpus.")
     label: EntityLabel = Field(description="Entity type; every mention carries the same label.")
     name: NonEmpty = Field(description="Canonical name.")
+    aliases: list[NonEmpty] = Field(
+        default_factory=list,
+        description="Other names the entity goes by in the pages (surname alone, abbreviation, other "
+        "spelling): `newsclaims entities link` and the entities pass's pre-annotations look for them too; "
+        "left out of the file when there is none.",
+    )
     wikidata: Annotated[str, StringConstraints(pattern=native(WIKIDATA_PATTERN))] | None = Field(
         default=None, description="Wikidata QID, only where certain."
     )
     note: str | None = Field(default=None, description="Why this entity or QID, where not obvious.")
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if _unset(self.aliases):
+            data.pop("aliases", None)
+        return data
 
 
 class EntitiesFile(Record):

@@ -40,6 +40,9 @@ WIKIDATA_PATTERN = whole("Q[1-9][0-9]*")
 LANGUAGE_PATTERN = whole("[a-z]{2,3}")
 URL_PATTERN = whole("https?://\\S+")
 
-# The version every file pins; the models accept exactly this one.
-SchemaVersion = Literal["1.0"]
+# The versions a file may pin: the first is the one every writer writes, the others are still
+# read. 1.1 (issue #18) lets a mention of a round's annotator file be unlinked (entity_id null,
+# with the annotator's proposed_entity) and gives registry entities aliases; every 1.0 file is
+# a valid 1.1 file, so both are read with the same models.
+SchemaVersion = Literal["1.1", "1.0"]
 SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]

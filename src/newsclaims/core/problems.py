@@ -45,6 +45,7 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC309", "An attribution's source mention lies outside its source span."),
     Rule("NC310", "An attribution's parent is not an attribution of its document."),
     Rule("NC311", "Attribution parents form a cycle."),
+    Rule("NC312", "A mention of a gold file is not linked to an entity (entity_id is null)."),
     # NC4xx layers.
     Rule("NC401", "Two noise spans overlap."),
     Rule("NC402", "A content annotation (mention, claim, source, cue) overlaps a noise span."),

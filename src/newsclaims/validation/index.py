@@ -22,7 +22,7 @@ from functools import cache
 from itertools import compress, tee
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, TypeVar, get_args
 
 import ijson
 import orjson
@@ -30,7 +30,7 @@ import orjson
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout, display
-from newsclaims.core.patterns import SCHEMA_VERSION
+from newsclaims.core.patterns import SCHEMA_VERSION, SchemaVersion
 from newsclaims.core.problems import Problem, problem
 from newsclaims.schema.shape import checker, parse_kind
 from newsclaims.validation.rules import Registries, check_manifest_listing, check_registry_ids
@@ -57,12 +57,18 @@ def _listed(entry: dict[str, Any]) -> Listed:
     return Listed(entry["doc_id"], entry["file"], entry["sha256"], sys.intern(entry["story_id"]))
 
 
+# Every schema version this release reads (the first is the one it writes): a file pinned to
+# an older one is still read on the stream.
+READ_VERSIONS: tuple[str, ...] = get_args(SchemaVersion)
+
+
 def _frames(layer: str) -> list[list[tuple[str, str, Any]]]:
     """The top-level parse events of a valid list file: its two fields, in either order."""
-    version = [("", "map_key", "schema_version"), ("schema_version", "string", SCHEMA_VERSION)]
     records = [("", "map_key", layer), (layer, "start_array", None), (layer, "end_array", None)]
     return [
         [("", "start_map", None), *first, *second, ("", "end_map", None)]
+        for pinned in READ_VERSIONS
+        for version in ([("", "map_key", "schema_version"), ("schema_version", "string", pinned)],)
         for first, second in ((version, records), (records, version))
     ]
 
@@ -82,11 +88,11 @@ NO_BOUNDARY = 1 << 22
 
 
 @cache
-def _layout(layer: str) -> tuple[bytes, bytes, bytes]:
+def _layout(layer: str, version: str = SCHEMA_VERSION) -> tuple[bytes, bytes, bytes]:
     """What ``jsonio.dumps`` writes around the records of a list file: the bytes before the
     first record's ``{``, the separator from a ``}`` to the next ``{`` inclusive, and the
     bytes after the last ``}``."""
-    text = dumps({"schema_version": SCHEMA_VERSION, layer: [{"r": 0}, {"r": 0}]}).encode()
+    text = dumps({"schema_version": version, layer: [{"r": 0}, {"r": 0}]}).encode()
     head, between, tail = text.split(b'"r": 0')
     return head[: head.rindex(b"{")], between, tail[tail.index(b"}") + 1 :]
 
@@ -104,15 +110,18 @@ def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]
     records in order; a cut inside a nested value leaves a piece that does not parse, and
     the file goes to ijson.
     """
-    head, between, tail = _layout(layer)
+    heads = [_layout(layer, version)[0] for version in READ_VERSIONS]
+    _, between, tail = _layout(layer)
     close, reopen = between.index(b"}") + 1, between.rindex(b"{")
     valid = checker(kind, layer)
     out: list[T] = []
     try:
         with open(path, "rb") as f:
-            if f.read(len(head)) != head:
+            start = f.read(max(map(len, heads)))
+            head = next((h for h in heads if start.startswith(h)), None)
+            if head is None:
                 return None
-            rest = b""
+            rest = start[len(head) :]
             while True:
                 block = f.read(BLOCK)
                 data = rest + block

@@ -10,6 +10,7 @@ dataset).
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -183,13 +184,16 @@ def check_ids(label: str, gold: Rec) -> list[Problem]:
 
 
 def check_references(label: str, gold: Rec, reg: Registries, story_id: str | None) -> list[Problem]:
-    """NC303-NC311: every reference resolves, and cluster and entity members agree."""
+    """NC303-NC311: every reference resolves, and cluster and entity members agree (an unlinked
+    mention refers to nothing: whether it may be unlinked is NC312, ``check_links``)."""
     out = []
     # An unreadable registry (None) resolves nothing: its own problems are reported instead.
     labels, listed = reg.entity_labels, gold["mentions"]
     if labels is not None and list(map(labels.get, map(_ENTITY_ID, listed))) != list(map(_LABEL, listed)):
         for m in listed:
             eid, entity_label = m["entity_id"], labels.get(m["entity_id"])
+            if eid is None:
+                continue  # not linked: nothing to resolve (check_links says where that is allowed)
             if entity_label is None:
                 out.append(
                     problem("NC303", label, m["mention_id"], "entity_id", f"entity {eid!r} is not in entities.json")
@@ -260,6 +264,41 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
             out.append(problem("NC310", label, aid, "parent_id", f"attribution {parent!r} is not in this document"))
     if any(map(_NOT_NONE, map(_PARENT, attribution_recs))):
         out += _parent_cycles(label, attributions)
+    return out
+
+
+def in_round(label: str) -> bool:
+    """Whether the annotation file ``label`` names is an annotator's file of a round:
+    ``annotations/rounds/<round>/annotators/<who>/<doc_id>.json``.
+
+    ``label`` is the file's path as problems show it (relative to the working folder, or
+    absolute), so the absolute path tells where the file lies whatever the working folder.
+    """
+    parts = os.path.abspath(label).split(os.sep)
+    return len(parts) >= 6 and parts[-3] == "annotators" and parts[-5] == "rounds" and parts[-6] == "annotations"
+
+
+def check_links(label: str, gold: Rec) -> list[Problem]:
+    """NC312: every mention of a gold file is linked to an entity.
+
+    A round's annotator file may hold unlinked mentions (``entity_id`` null, with what the
+    annotator typed as ``proposed_entity``): annotators cannot see the registry, and a new
+    page names people it has never seen. ``newsclaims entities link`` and ``apply`` link them
+    before adjudication writes gold; any other annotation file is gold, and must be linked.
+    """
+    mentions = gold["mentions"]
+    if None not in map(_ENTITY_ID, mentions) or in_round(label):
+        return []
+    out = []
+    for m in mentions:
+        if m["entity_id"] is None:
+            proposed = m.get("proposed_entity")
+            hint = f" (proposed: {proposed[:40]!r})" if proposed else ""
+            message = (
+                f"mention {m['text'][:40]!r} is not linked to an entity{hint}: link it with "
+                "`newsclaims entities link` and `apply`, or `newsclaims entities add` the entity"
+            )
+            out.append(problem("NC312", label, m["mention_id"], "entity_id", message))
     return out
 
 
@@ -433,6 +472,8 @@ def file_stem(label: str) -> str:
 def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem], Document[Listing] | None]:
     """The rules of one annotation file that are not about spans (NC205, NC3xx, NC501, NC507, NC508).
 
+    Whether a mention may be unlinked (NC312) depends on where the file is (``in_round``).
+
     Returns the document whose text the spans must then be checked against; None when
     there is no such text (unknown document, or annotations of another text).
     """
@@ -443,6 +484,7 @@ def check_records(label: str, data: Rec, reg: Registries) -> tuple[list[Problem]
         out.append(problem("NC508", label, doc_id, "doc_id", f"file is named {stem!r} but annotates {doc_id!r}"))
     out += check_ids(label, data)
     out += check_fragments(label, data)
+    out += check_links(label, data)
     if reg.documents is None:
         return out + check_references(label, data, reg, None), None
     doc = reg.documents.get(doc_id)

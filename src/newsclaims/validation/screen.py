@@ -8,7 +8,8 @@ slices and layer overlaps in one pass over its records and a sort per layer. A f
 it passes has no problem (tested against the rules on random edits); a file it does
 not pass goes through the rules, which write the messages: they remain the one
 statement of what each rule means. It declines (False) whatever it was not written
-for, such as integral float offsets.
+for, such as integral float offsets, and every file with an unlinked mention (legal in a
+round's annotator file, NC312 in gold: the rules know the file's place, ``rules.in_round``).
 
 Without the compiled module (a machine that could not build it) nothing passes the
 screen and every file goes through the rules: the same problems, more slowly.
@@ -39,6 +40,9 @@ COMPILED = _clean is not None
 RESTATED = (
     frozenset(["NC201", "NC202", "NC203", "NC204", "NC205"])
     | frozenset(["NC301", "NC303", "NC304", "NC305", "NC306", "NC307", "NC308", "NC309", "NC310", "NC311"])
+    # An unlinked mention is NC312 in gold and legal in a round's annotator file: _clean.c, which
+    # is not given the file's place, declines every file with one, and the rules decide.
+    | frozenset(["NC312"])
     | frozenset(["NC401", "NC402", "NC403", "NC404", "NC405", "NC406"])
 )
 # The rest of check_records, about which document the file annotates: ``passes`` checks them

@@ -48,6 +48,7 @@ CHECKWORTHY = {
 # Control names, per pass: also the ``from_name`` of every result.
 CONTROL = {"noise": "category", "entities": "label", "claims": "role"}
 ENTITY = "entity"
+ENTITY_HEADER = "Entity (optional): its id in annotations/entities.json, or the full name of a new one"
 
 
 def _labels(parent: ET.Element, name: str, values: dict[str, str]) -> None:
@@ -85,9 +86,10 @@ def labeling_config(kind: Pass) -> str:
     _labels(view, CONTROL[kind], values)
     ET.SubElement(view, "Text", name=TEXT, value=f"${TEXT}", granularity="symbol")
     if kind == "entities":
-        # Cross-document linking: the entity id of annotations/entities.json, typed per region.
+        # Cross-document linking, typed per region and optional: an id of annotations/entities.json
+        # links the mention; anything else is kept as a proposal for `newsclaims entities link`.
         on_region = ET.SubElement(view, "View", visibleWhen="region-selected")
-        ET.SubElement(on_region, "Header", value="Entity id (annotations/entities.json)")
+        ET.SubElement(on_region, "Header", value=ENTITY_HEADER)
         ET.SubElement(on_region, "TextArea", name=ENTITY, toName=TEXT, perRegion="true", maxSubmissions="1")
     if kind == "claims":
         on_claim = ET.SubElement(view, "View", visibleWhen="region-selected", whenLabelValue="claim")
@@ -135,14 +137,14 @@ def gold_to_results(gold: GoldFile, kind: Pass) -> list[dict[str, Any]]:
     if kind == "noise":
         return [_region(n.noise_id, n, CONTROL[kind], n.category.value) for n in gold.noise]
     if kind == "entities":
-        return [
-            result
-            for m in gold.mentions
-            for result in (
-                _region(m.mention_id, m, CONTROL[kind], m.label.value),
-                _per_region(m.mention_id, m, ENTITY, "textarea", "text", m.entity_id),
-            )
-        ]
+        out_mentions: list[dict[str, Any]] = []
+        for m in gold.mentions:
+            out_mentions.append(_region(m.mention_id, m, CONTROL[kind], m.label.value))
+            # The entity id, else the proposal; an unlinked mention with neither has no textarea.
+            typed = m.entity_id or m.proposed_entity
+            if typed:
+                out_mentions.append(_per_region(m.mention_id, m, ENTITY, "textarea", "text", typed))
+        return out_mentions
     out: list[dict[str, Any]] = []
     first: dict[str, str] = {}
     for c in gold.claims:
