@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 
 from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results
 from newsclaims.annotation.labelstudio.convert import IMPORT_RULES, Converted, convert
+from newsclaims.core.documents import Document
 from newsclaims.core.models import GoldFile
+from newsclaims.validation.index import Listed
 from newsclaims.validation.repository import Repository
+from newsclaims.validation.rules import Registries
 from newsclaims.validation.sources import load_sources
 
 SOURCES = load_sources(REPO_ROOT)
@@ -112,7 +115,7 @@ def test_trailing_space_is_trimmed_with_a_warning() -> None:
 
 
 def test_import_codes_are_documented() -> None:
-    assert set(IMPORT_RULES) == {f"NC7{i:02d}" for i in range(1, 14)}
+    assert set(IMPORT_RULES) == {f"NC7{i:02d}" for i in range(1, 15)}
 
 
 def test_a_refused_region_is_reported_with_its_text() -> None:
@@ -226,4 +229,114 @@ def test_random_results_never_crash_and_never_yield_invalid_gold(kind: Pass, jun
     assert all(i.code in IMPORT_RULES for i in out.issues)
     from newsclaims.validation.rules import check_gold
 
-    assert check_gold(f"{DOC_ID}.json", out.gold, REG) == []
+    # Valid as the round's annotator file it becomes (where a mention may be unlinked).
+    assert check_gold(f"annotations/rounds/r1/annotators/ann1/{DOC_ID}.json", out.gold, REG) == []
+
+
+# -- the entities pass beyond the registry (issue #18) -----------------------------------------
+
+# A page written for these tests: people and an organisation no registry has seen, an emoji before
+# them (code points, not UTF-16 units) and a non-breaking space inside a name.
+NEW_PAGE = (
+    "Harbour desk \U0001f6a2 live\n"
+    "ORVALA \u2013 Mayor Ines\u00a0Castellanos-Rudd said on Tuesday that Brightwater Logistics will "
+    "pay $4 million to Iran's port authority.\n"
+    "Castellanos-Rudd told the Orvala Gazette: \u201cWe will not wait.\u201d\n"
+)
+NEW_DOC = "new_castellanos"
+
+
+def new_page() -> tuple[Document[Listed], Registries]:
+    from newsclaims.core.documents import text_sha256
+
+    doc = Document(Listed(NEW_DOC, f"{NEW_DOC}.txt", "0" * 64, "orvala-story"), NEW_PAGE)
+    assert doc.text_sha256 == text_sha256(NEW_PAGE)
+    assert REG.documents is not None
+    reg = Registries(REG.entity_labels, REG.cluster_stories, {**REG.documents, NEW_DOC: doc}, {NEW_DOC})
+    return doc, reg
+
+
+def mention_region(rid: str, needle: str, label: str, typed: str | None = None, occurrence: int = 0) -> list[Any]:
+    start = -1
+    for _ in range(occurrence + 1):
+        start = NEW_PAGE.index(needle, start + 1)
+    value = {"start": start, "end": start + len(needle), "text": needle}
+    out: list[Any] = [
+        {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": {**value, "labels": [label]}}
+    ]
+    if typed is not None:
+        out.append(
+            {
+                "id": rid,
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "textarea",
+                "value": {"start": value["start"], "end": value["end"], "text": [typed]},
+            }
+        )
+    return out
+
+
+def run_new(results: list[Any]) -> Converted:
+    doc, reg = new_page()
+    return convert("entities", results, doc, reg, task="31", annotation="41", annotator="ann1", round_name="r-new")
+
+
+NEW_ROUND_FILE = f"annotations/rounds/r-new/annotators/ann1/{NEW_DOC}.json"
+
+
+def test_mentions_of_entities_the_registry_lacks_are_all_imported() -> None:
+    from newsclaims.validation.rules import check_gold
+
+    assert "iran" in (REG.entity_labels or {}) and "ines-castellanos-rudd" not in (REG.entity_labels or {})
+    results = [
+        *mention_region("r1", "Ines\u00a0Castellanos-Rudd", "PERSON"),  # id left empty
+        *mention_region("r2", "Tuesday", "DATE", ""),  # typed nothing
+        *mention_region("r3", "Brightwater Logistics", "ORG", "  Brightwater\nLogistics "),  # a new name
+        *mention_region("r4", "Iran", "GPE", "iran"),  # a registry id: linked
+        *mention_region("r5", "Castellanos-Rudd", "PERSON", "ines-castellanos-rudd", occurrence=1),  # a new id
+        *mention_region("r6", "Orvala Gazette", "ORG", "Orvala Gazette"),
+    ]
+    out = run_new(results)
+    assert out.issues == []
+    got = [(m.text, m.label.value, m.entity_id, m.proposed_entity) for m in out.gold.mentions]
+    assert got == [
+        ("Ines\u00a0Castellanos-Rudd", "PERSON", None, None),
+        ("Tuesday", "DATE", None, None),
+        ("Brightwater Logistics", "ORG", None, "Brightwater Logistics"),
+        ("Iran", "GPE", "iran", None),
+        ("Castellanos-Rudd", "PERSON", None, "ines-castellanos-rudd"),
+        ("Orvala Gazette", "ORG", None, "Orvala Gazette"),
+    ]
+    # Offsets are code points into the text: the emoji counts one.
+    assert all(NEW_PAGE[m.start : m.end] == m.text for m in out.gold.mentions)
+    assert [out.regions[m.mention_id] for m in out.gold.mentions] == ["r1", "r2", "r3", "r4", "r5", "r6"]
+    _, reg = new_page()
+    assert check_gold(NEW_ROUND_FILE, out.gold, reg) == []  # legal in the round's file
+    as_gold = check_gold(f"annotations/gold/{NEW_DOC}.json", out.gold, reg)
+    assert [(p.code, p.record) for p in as_gold] == [("NC312", m) for m in ("m001", "m002", "m003", "m005", "m006")]
+
+
+def test_a_label_differing_from_the_registry_is_a_warning_and_the_mention_is_kept() -> None:
+    assert (REG.entity_labels or {})["iran"] == "GPE"
+    out = run_new([*mention_region("r9", "Iran", "ORG", "iran"), *mention_region("r8", "Tuesday", "DATE")])
+    assert [(m.text, m.label.value, m.entity_id, m.proposed_entity) for m in out.gold.mentions] == [
+        ("Tuesday", "DATE", None, None),
+        ("Iran", "ORG", None, "iran"),
+    ]
+    (issue,) = out.issues
+    assert (issue.task, issue.annotation, issue.region, issue.code, issue.text) == ("31", "41", "r9", "NC714", "Iran")
+    assert issue.warning
+    line = str(issue)
+    assert line.startswith('task 31 annotation 41 region r9 "Iran": NC714 warning: label ORG differs')
+    assert "'iran'" in line and "GPE" in line
+
+
+def test_an_unlinked_mention_with_its_proposal_round_trips_through_label_studio() -> None:
+    out = run_new([*mention_region("r1", "Brightwater Logistics", "ORG", "Brightwater Logistics")])
+    results = gold_to_results(out.gold, "entities")
+    assert [r["type"] for r in results] == ["labels", "textarea"]
+    again = run_new(results)
+    assert again.issues == [] and again.gold.mentions == out.gold.mentions
+    bare = run_new([*mention_region("r1", "Tuesday", "DATE")])
+    assert [r["type"] for r in gold_to_results(bare.gold, "entities")] == ["labels"]  # nothing typed: no field

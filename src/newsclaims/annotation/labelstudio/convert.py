@@ -4,12 +4,16 @@ Nothing from the export is trusted: every region is re-sliced from its offsets
 (``offsets.resolve``), labels and control names are checked against the pass's
 config, relations must point at regions of the same annotation. A bad region
 is reported and left out; the rest of the annotation is kept.
+
+In the entities pass the entity field is optional: a mention whose typed id is empty or not
+in the registry is kept unlinked, what was typed as its proposal (``_link``).
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,7 +80,7 @@ def quote(text: str, limit: int = 60) -> str:
 IMPORT_RULES = {
     "NC701": "The task's document is unknown or its text_sha256 differs from the document's: task refused.",
     "NC702": "A region, result, annotation or task is malformed (missing offsets, labels or choices, wrong types).",
-    "NC703": "A region uses a control or label that is not in the pass's config (or an unknown entity id).",
+    "NC703": "A region uses a control or label that is not in the pass's config.",
     "NC704": "A region's offsets do not fit the text under any reading: region refused.",
     "NC705": "A region's edge was in UTF-16 units and was repaired (warning).",
     "NC706": "A relation points at a region that is not there, has an unknown label or direction, or is two-way "
@@ -90,8 +94,10 @@ IMPORT_RULES = {
     "the others are not.",
     "NC712": "A draft (saved in Label Studio, never submitted): not imported (warning).",
     "NC713": "A cancelled (skipped) annotation: not imported (warning).",
+    "NC714": "A mention's label differs from the registry's label of the entity id typed for it: the mention "
+    "is kept, unlinked, with that id as its proposal (warning).",
 }
-WARNINGS = {"NC705", "NC707", "NC712", "NC713"}
+WARNINGS = {"NC705", "NC707", "NC712", "NC713", "NC714"}
 
 
 @dataclass
@@ -218,13 +224,16 @@ def convert(
     elif kind == "entities":
         known = reg.entity_labels or {}
         for r in ordered:
-            entity = r.extra.get(ENTITY, "")
-            if entity not in known:
-                log.add(r.rid, "NC703", f"entity id {entity!r} is missing or not in entities.json")
-                continue
             mid = f"m{len(mentions) + 1:03d}"
+            entity_id, proposed = _link(r, known, log)
             mentions.append(
-                Mention(mention_id=mid, label=EntityLabel.of(r.label), entity_id=entity, **_span(doc, r).model_dump())
+                Mention(
+                    mention_id=mid,
+                    label=EntityLabel.of(r.label),
+                    entity_id=entity_id,
+                    proposed_entity=proposed,
+                    **_span(doc, r).model_dump(),
+                )
             )
             origin[mid] = r.rid
     else:
@@ -241,8 +250,35 @@ def convert(
         attributions=attributions,
         noise=noise,
     )
-    gold = _drop_invalid(gold, reg, origin, log)
+    gold = _drop_invalid(
+        gold, reg, origin, log, f"annotations/rounds/{round_name}/annotators/{annotator}/{gold.doc_id}.json"
+    )
     return Converted(gold, sorted(set(log.issues)), origin)
+
+
+def _link(r: _Region, known: Mapping[str, str], log: _Collector) -> tuple[str | None, str | None]:
+    """(entity_id, proposed_entity) of a mention region from what its annotator typed.
+
+    The entity field is optional: an id of the registry with the region's label links the
+    mention; anything else typed (a new entity's name or id) is kept as its proposal, and
+    nothing typed leaves it unlinked. An id whose registry label differs from the region's is a
+    disagreement, reported (NC714) and kept as a proposal: the mention stays, with its label.
+    """
+    typed = " ".join(r.extra.get(ENTITY, "").split())
+    if not typed:
+        return None, None
+    registered = known.get(typed)
+    if registered is None:
+        return None, typed
+    if registered != r.label:
+        log.add(
+            r.rid,
+            "NC714",
+            f"label {r.label} differs from entity {typed!r}'s label {registered} in entities.json: "
+            f"the mention is kept unlinked, {typed!r} as its proposal",
+        )
+        return None, typed
+    return typed, None
 
 
 # Relation label -> the roles its start region may have and the roles its end region may have.
@@ -371,10 +407,13 @@ def _claims(
     return claims, with_parents
 
 
-def _drop_invalid(gold: GoldFile, reg: Registries, origin: dict[str, str], log: _Collector) -> GoldFile:
-    """Leave out records that break a rule (overlapping noise, crossing mentions…), reporting each."""
+def _drop_invalid(gold: GoldFile, reg: Registries, origin: dict[str, str], log: _Collector, label: str) -> GoldFile:
+    """Leave out records that break a rule (overlapping noise, crossing mentions…), reporting each.
+
+    ``label`` is the file's place, as the rules see it: a round's annotator file, where a mention
+    may be unlinked (NC312)."""
     # Dropping a record can orphan another (an attribution of a dropped claim): repeat until clean.
-    while problems := check_gold(f"{gold.doc_id}.json", gold, reg):
+    while problems := check_gold(label, gold, reg):
         bad = {p.record for p in problems}
         for p in problems:
             log.add(origin.get(p.record, p.record), "NC708", f"{p.code} {p.message}")
