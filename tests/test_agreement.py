@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import TEXT, baseline_gold
 
-from newsclaims.annotation.agreement import compare_files, compare_units, krippendorff_alpha_nominal
+from newsclaims.annotation.agreement import compare_files, compare_links, compare_units, krippendorff_alpha_nominal
 from newsclaims.core.models import GoldFile
 
 
@@ -61,3 +61,40 @@ def test_overlap_never_below_exact() -> None:
     b = [("cue", -1, -1), ("cue", 5, 9), ("cue", 5, 9), ("cue", 1, 3)]
     t = compare_units(a, b)["cue"]
     assert (t.exact, t.overlap) == (3, 4)
+
+
+def test_linking_is_scored_apart_from_the_spans() -> None:
+    # m1 Kirby: both unlinked, the same proposal once normalised; m2 Iran: the same id; m3 400:
+    # different ids; m4 Russia: both empty; m5 Friday: one linked, one not. Every span agrees.
+    def unlinked(doc: dict, proposals: dict[str, str | None]) -> None:  # type: ignore[type-arg]
+        for m in doc["mentions"]:
+            if m["mention_id"] in proposals:
+                m["entity_id"] = None
+                if proposals[m["mention_id"]] is not None:
+                    m["proposed_entity"] = proposals[m["mention_id"]]
+
+    a = gold(lambda d: unlinked(d, {"m1": "Kirby, John", "m4": None}))
+    b = gold(
+        lambda d: (
+            unlinked(d, {"m1": "kirby-john", "m4": None, "m5": "friday"}),
+            d["mentions"][2].update(entity_id="x"),
+        )
+    )
+    result = compare_files(a, b, len(TEXT))
+    assert result.layers["mentions"]["*"].exact == 5  # linked or not, a mention is its span and label
+    links = result.links
+    assert (links.matched, links.same_entity, links.same_proposal, links.both_empty) == (5, 1, 1, 1)
+    assert links.agreement == 2 / 5
+    assert compare_links(a, a).agreement == 4 / 5  # both empty is no agreement on an entity
+
+
+def test_a_pass_without_mentions_reports_no_linking() -> None:
+    from newsclaims.annotation.rounds.report import AgreementReport, LinkScore, agreement_markdown
+
+    report = AgreementReport("r", "noise", {}, {}, {}, ())
+    assert "linking" not in report.as_dict() and "Entity linking" not in agreement_markdown(report)
+    linked = AgreementReport("r", "entities", {}, {}, {}, (), {"*": LinkScore(2, 1, 0, 1, 0.5)})
+    assert linked.as_dict()["linking"] == {
+        "*": {"matched": 2, "same_entity": 1, "same_proposal": 0, "both_empty": 1, "agreement": 0.5}
+    }
+    assert "| all pairs | 2 | 1 | 0 | 1 | 0.500 |" in agreement_markdown(linked)

@@ -2,8 +2,10 @@
 
 Span F1 per layer and label, with exact matching (same label, same offsets) and
 with overlap matching (same label, overlapping offsets, one-to-one); attribution
-agreement on source, cue, content and the whole triple; and Krippendorff's alpha
-(nominal) over characters for the noise and entity layers. Every comparison is a
+agreement on source, cue, content and the whole triple; Krippendorff's alpha
+(nominal) over characters for the noise and entity layers; and, apart, linking
+agreement of the mentions that match exactly (``compare_links``: the same entity id,
+or the same proposal where both left the mention unlinked). Every comparison is a
 sort and a linear sweep.
 """
 
@@ -11,9 +13,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from newsclaims.core.models import GoldFile
+from newsclaims.core.patterns import surface_key
 
 Unit = tuple[str, int, int]  # (label, start, end)
 
@@ -131,10 +134,54 @@ def krippendorff_alpha_nominal(a: list[str], b: list[str]) -> float | None:
     return 1 - observed / expected
 
 
+@dataclass
+class LinkTally:
+    """Linking agreement, apart from the mentions' spans: of the mention pairs that match exactly
+    (same label, same offsets), how many name the same entity. Adds up across documents."""
+
+    matched: int = 0  # mention pairs that match exactly
+    same_entity: int = 0  # both linked, to the same entity id
+    same_proposal: int = 0  # both unlinked, with proposals equal once normalised (patterns.surface_key)
+    both_empty: int = 0  # both unlinked, neither with a proposal: no entity named, no agreement counted
+
+    def add(self, other: LinkTally) -> None:
+        self.matched += other.matched
+        self.same_entity += other.same_entity
+        self.same_proposal += other.same_proposal
+        self.both_empty += other.both_empty
+
+    @property
+    def agreement(self) -> float | None:
+        """(same_entity + same_proposal) / matched; None without a matched pair."""
+        return None if self.matched == 0 else (self.same_entity + self.same_proposal) / self.matched
+
+
+def compare_links(a: GoldFile, b: GoldFile) -> LinkTally:
+    """Linking agreement between two files of one document (``LinkTally``). A mention is scored
+    on its span and label like any other (``layer_units``), linked or not; this is the rest."""
+    others = {(m.label, m.start, m.end): m for m in b.mentions}
+    tally = LinkTally()
+    for m in a.mentions:
+        other = others.get((m.label, m.start, m.end))
+        if other is None:
+            continue
+        tally.matched += 1
+        if m.entity_id is not None or other.entity_id is not None:
+            tally.same_entity += m.entity_id == other.entity_id
+            continue
+        mine, theirs = surface_key(m.proposed_entity or ""), surface_key(other.proposed_entity or "")
+        if mine and mine == theirs:
+            tally.same_proposal += 1
+        elif not mine and not theirs:
+            tally.both_empty += 1
+    return tally
+
+
 @dataclass(frozen=True)
 class Comparison:
     layers: dict[str, dict[str, Tally]]  # layer -> label (and "*") -> tally
     alpha_chars: dict[str, float | None]  # layer -> Krippendorff's alpha over characters
+    links: LinkTally = field(default_factory=LinkTally)  # of the exactly matching mentions
 
 
 def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
@@ -145,4 +192,4 @@ def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
         layer: krippendorff_alpha_nominal(char_labels(ua[layer], text_length), char_labels(ub[layer], text_length))
         for layer in ("noise", "mentions")
     }
-    return Comparison(layers, alpha)
+    return Comparison(layers, alpha, compare_links(a, b))

@@ -2,10 +2,14 @@
 
 Plain strings and functions, no pydantic: ``newsclaims validate`` reads them on every run,
 and a file that passes the generated JSON Schema never needs the models (``core.models``).
+Also how entity names are compared (``surface_key``), which linking, its proposals and
+their agreement share across the annotation layers.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Literal, get_args
 
 END_GUARD = "(?!\\n)"
@@ -46,3 +50,29 @@ URL_PATTERN = whole("https?://\\S+")
 # a valid 1.1 file, so both are read with the same models.
 SchemaVersion = Literal["1.1", "1.0"]
 SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
+
+# How entity names are compared (entity linking, the grouping of proposals, linking agreement).
+NORMALISATION = (
+    "NFKC, case-folded, a possessive 's dropped, dashes and underscores read as spaces, every other "
+    "punctuation mark and symbol (emoji included) dropped, whitespace collapsed"
+)
+_POSSESSIVE = re.compile(r"(?<=\w)'s(?!\w)")
+
+
+def surface_key(text: str) -> str:
+    """A name as entity linking compares it (``NORMALISATION``); "" when nothing is left.
+
+    "Ines Castellanos-Rudd" with a non-breaking space, "ines castellanos rudd" and
+    "ines-castellanos-rudd" are one key, as are "Iran's" and "IRAN", "U.S." and "US"; an emoji
+    or a quotation mark is no part of a name.
+    """
+    folded = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'").casefold()
+    folded = _POSSESSIVE.sub("", folded)
+    kept = []
+    for ch in folded:
+        kind = unicodedata.category(ch)
+        if kind in ("Pd", "Pc"):
+            kept.append(" ")
+        elif kind[0] not in "PS":
+            kept.append(ch)
+    return " ".join("".join(kept).split())

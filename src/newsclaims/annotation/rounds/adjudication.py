@@ -83,12 +83,18 @@ def _attr_key(claim: str, a: Attribution) -> str:
     return f"attribution|{claim}|{_key_span(a.source)}|{_key_span(a.cue)}|{a.quote_type.value}|{a.stance.value}"
 
 
+def _entity_key(m: Mention) -> str:
+    return m.entity_id if m.entity_id is not None else f"unlinked:{m.proposed_entity or ''}"
+
+
 def _units(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
     """The records of a pass, by a key that is equal exactly when two annotators agree."""
     if kind == "noise":
         return {f"noise|{n.category.value}|{_key_span(n)}": n for n in gold.noise}
     if kind == "entities":
-        return {f"mention|{m.label.value}|{_key_span(m)}|{m.entity_id}": m for m in gold.mentions}
+        # An unlinked mention is keyed by its proposal: gold cannot hold it (NC312), so adjudication
+        # refuses it, naming it, until `newsclaims entities link` and `apply` have linked it.
+        return {f"mention|{m.label.value}|{_key_span(m)}|{_entity_key(m)}": m for m in gold.mentions}
     claims = {c.claim_id: "+".join(map(_key_span, c.fragments)) for c in gold.claims}
     out: dict[str, _Unit] = {f"claim|{claims[c.claim_id]}|{c.checkworthy}": c for c in gold.claims}
     akey = {a.attribution_id: _attr_key(claims.get(a.claim_id, "-"), a) for a in gold.attributions}

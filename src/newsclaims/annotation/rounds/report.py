@@ -13,7 +13,7 @@ from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.validation.repository import Repository
 
 if TYPE_CHECKING:
-    from newsclaims.annotation.agreement import Tally
+    from newsclaims.annotation.agreement import LinkTally, Tally
 
 PASS_LAYERS: dict[Pass, tuple[str, ...]] = {
     "noise": ("noise",),
@@ -54,6 +54,32 @@ class AverageScore:
 
 
 @dataclass(frozen=True)
+class LinkScore:
+    """Linking agreement of one annotator pair (or ``*``, all pairs summed): of the mention pairs
+    that match exactly (same label, same offsets), how many name the same entity, by the same
+    entity id or, both left unlinked, by the same proposal (normalised)."""
+
+    matched: int
+    same_entity: int
+    same_proposal: int
+    both_empty: int
+    agreement: float | None  # (same_entity + same_proposal) / matched
+
+    @classmethod
+    def of(cls, tally: LinkTally) -> LinkScore:
+        return cls(tally.matched, tally.same_entity, tally.same_proposal, tally.both_empty, tally.agreement)
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        return {
+            "matched": self.matched,
+            "same_entity": self.same_entity,
+            "same_proposal": self.same_proposal,
+            "both_empty": self.both_empty,
+            "agreement": self.agreement,
+        }
+
+
+@dataclass(frozen=True)
 class Disagreement:
     """A unit only one annotator of a pair drew (``start`` is -1 for a unit without offsets)."""
 
@@ -89,9 +115,12 @@ class AgreementReport:
     average: dict[str, dict[str, AverageScore]]  # layer -> label (and "*") -> mean over pairs
     alpha_chars: dict[str, float]  # "a~b layer" -> Krippendorff's alpha, mean over documents
     disagreements: tuple[Disagreement, ...]
+    # "a~b" (and "*", every pair summed) -> linking agreement; None for a pass without mentions,
+    # whose report has no "linking" key at all.
+    linking: dict[str, LinkScore] | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "round": self.round,
             "pass": self.pass_,
             "pairs": {
@@ -104,6 +133,9 @@ class AgreementReport:
             "alpha_chars": dict(self.alpha_chars),
             "disagreements": [d.as_dict() for d in self.disagreements],
         }
+        if self.linking is not None:
+            out["linking"] = {pair: score.as_dict() for pair, score in self.linking.items()}
+        return out
 
 
 def round_agreement(root: Path, name: str) -> AgreementReport:
@@ -119,7 +151,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     """Pairwise and averaged span F1 (exact, overlap) per layer and label, alpha, disagreements."""
     from itertools import combinations
 
-    from newsclaims.annotation.agreement import Tally, compare_files, layer_units
+    from newsclaims.annotation.agreement import LinkTally, Tally, compare_files, layer_units
 
     rnd = Round(root, name)
     # A round of every layer at once ("all", as the first double annotation was) is compared
@@ -131,6 +163,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     files = annotator_files(rnd)
     pairs: dict[str, dict[str, dict[str, Tally]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Tally)))
     alphas: dict[str, list[float]] = defaultdict(list)
+    links: dict[str, LinkTally] = defaultdict(LinkTally)
     disagreements: list[Disagreement] = []
     for doc_id in sorted(files):
         text = documents[doc_id].text
@@ -140,6 +173,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
             for layer in layers:
                 for label, tally in cmp.layers.get(layer, {}).items():
                     pairs[pair][layer][label].add(tally)
+            links[pair].add(cmp.links)
             for alpha_layer in ("noise", "mentions") if kind == "all" else (ALPHA_LAYER[kind],):
                 if alpha_layer and cmp.alpha_chars.get(alpha_layer) is not None:
                     alphas[f"{pair} {alpha_layer}"].append(cmp.alpha_chars[alpha_layer] or 0.0)
@@ -176,7 +210,18 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
         average=average,
         alpha_chars={key: sum(alphas[key]) / len(alphas[key]) for key in sorted(alphas)},
         disagreements=tuple(disagreements),
+        linking=_linking(links) if "mentions" in layers else None,
     )
+
+
+def _linking(links: dict[str, LinkTally]) -> dict[str, LinkScore]:
+    """Each pair's linking agreement, then ``*``: every pair's counts summed."""
+    from newsclaims.annotation.agreement import LinkTally
+
+    total = LinkTally()
+    for tally in links.values():
+        total.add(tally)
+    return {**{pair: LinkScore.of(links[pair]) for pair in sorted(links)}, "*": LinkScore.of(total)}
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -217,6 +262,23 @@ def agreement_markdown(report: AgreementReport) -> str:
         for layer, scores in layers.items():
             for label, t in scores.items():
                 lines.append(f"| {layer} | `{label}` | {t.a} | {t.b} | {_f(t.f1_exact)} | {_f(t.f1_overlap)} |")
+        lines.append("")
+    if report.linking is not None:
+        lines += [
+            "## Entity linking",
+            "",
+            "Of the mention pairs that match exactly (same label, same offsets): how many name the same",
+            "entity, by the same entity id or, both left unlinked, by the same proposal once normalised",
+            "(`newsclaims entities`, docs/entities.md). The spans and labels are scored above, linked or not.",
+            "",
+            "| pair | matched | same entity | same proposal | both empty | agreement |",
+            "|---|---:|---:|---:|---:|---:|",
+        ]
+        for pair, k in report.linking.items():
+            lines.append(
+                f"| {'all pairs' if pair == '*' else pair} | {k.matched} | {k.same_entity} | {k.same_proposal} "
+                f"| {k.both_empty} | {_f(k.agreement)} |"
+            )
         lines.append("")
     lines += [
         "## Disagreements",
