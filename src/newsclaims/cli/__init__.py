@@ -12,11 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from newsclaims.cli import build, check, clusters, release, rounds, schema, seeds, synth
+from newsclaims.cli import build, check, clusters, entities, release, rounds, schema, seeds, synth
 from newsclaims.core.extras import MissingExtra
 
 # In the order `newsclaims --help` lists them.
-COMMAND_GROUPS = (check, schema, seeds, build, release, rounds, clusters, synth)
+COMMAND_GROUPS = (check, schema, seeds, build, release, rounds, entities, clusters, synth)
 
 
 def parser() -> argparse.ArgumentParser:
