@@ -207,7 +207,11 @@ def _replace_layer(kind: Pass, base: GoldFile, chosen: Sequence[_Unit]) -> GoldF
         noise = _renumber(chosen, NoiseSpan, "noise_id", "n", base.noise)
         return base.model_copy(update={"noise": noise})
     if kind == "entities":
-        mentions = _renumber(chosen, Mention, "mention_id", "m", base.mentions)
+        # A linked mention's proposal is history: gold keeps the link alone.
+        mentions = [
+            m.model_copy(update={"proposed_entity": None}) if m.entity_id is not None else m
+            for m in _renumber(chosen, Mention, "mention_id", "m", base.mentions)
+        ]
         # Sources link mentions by id, and the ids just changed: follow each linked mention to its
         # new id, or drop the link if adjudication dropped the mention (relinked by the caller).
         new_id = {_span_key(m): m.mention_id for m in mentions}
