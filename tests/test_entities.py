@@ -22,13 +22,14 @@ from conftest import REPO_ROOT
 from newsclaims import validate
 from newsclaims.annotation import entities
 from newsclaims.annotation.entities import EntityDecisions, EntityError, apply_decisions, link
+from newsclaims.annotation.prenotate.rules import entity_mentions
 from newsclaims.annotation.rounds.adjudication import adjudicate
 from newsclaims.annotation.rounds.importing import import_export
 from newsclaims.annotation.rounds.report import round_agreement
 from newsclaims.annotation.rounds.round import create_round
 from newsclaims.annotation.seeds import add_seed
 from newsclaims.cli import main
-from newsclaims.core.models import EntitiesFile, GoldFile
+from newsclaims.core.models import EntitiesFile, Entity, GoldFile
 
 TODAY = datetime.date(2026, 12, 3)
 PAGE_A = (
@@ -412,3 +413,93 @@ def test_the_command_line(imported: tuple[Path, dict[str, str]], capsys: pytest.
     assert main(["entities", "link", "--round", "no-such-round", *at]) == 1
     assert "no such round" in capsys.readouterr().err
     assert tree(root) == before
+
+
+# -- pre-annotations of the entities pass ---------------------------------------------------------
+
+
+def entity(entity_id: str, label: str, name: str, *aliases: str) -> Entity:
+    return Entity.model_validate(
+        {"entity_id": entity_id, "label": label, "name": name, "aliases": list(aliases)}, strict=False
+    )
+
+
+REGISTRY = [
+    entity("ines-castellanos-rudd", "PERSON", "Ines Castellanos-Rudd", "Castellanos-Rudd"),
+    entity("orvala-port-authority", "ORG", "Orvala Port Authority", "OPA"),
+    entity("orvala-gazette", "ORG", "Orvala Gazette"),
+    entity("orvala", "GPE", "Orvala", "ORVALA"),
+]
+
+
+def test_the_rules_offer_every_name_and_alias_of_the_registry_and_values_by_pattern() -> None:
+    text = PAGE_A + "The OPAL fund and COPA were not the OPA's business.\n"
+    found = [(m.text, m.label.value, m.entity_id) for m in entity_mentions(text, REGISTRY, noise=[])]
+    assert found == [
+        ("ORVALA", "GPE", "orvala"),
+        ("Ines\u00a0Castellanos-Rudd", "PERSON", "ines-castellanos-rudd"),  # a space in the registry
+        ("Castellanos-Rudd", "PERSON", "ines-castellanos-rudd"),  # the alias, nested in the name
+        ("Tuesday", "DATE", None),
+        ("$4 million", "MONEY", None),
+        ("OPA", "ORG", "orvala-port-authority"),
+        ("Castellanos-Rudd", "PERSON", "ines-castellanos-rudd"),
+        ("Orvala Gazette", "ORG", "orvala-gazette"),
+        ("Orvala", "GPE", "orvala"),
+        ("OPA", "ORG", "orvala-port-authority"),  # word-bounded: not in OPAL or COPA
+    ]
+    for m in entity_mentions(text, REGISTRY, noise=[]):
+        assert text[m.start : m.end] == m.text  # code points: the emoji before counts one
+
+
+def test_nothing_is_offered_inside_the_predicted_noise_and_nothing_crosses() -> None:
+    from newsclaims.core.models import NoiseSpan
+
+    masthead = NoiseSpan.model_validate(
+        {"noise_id": "n1", "start": 0, "end": len("Orvala Gazette"), "text": "Orvala Gazette", "category": "masthead"},
+        strict=False,
+    )
+    found = entity_mentions(PAGE_B, REGISTRY, noise=[masthead])
+    assert all(m.start >= masthead.end for m in found)
+    # Two entities of one name and one label: offered without an id; of two labels: not offered.
+    twins = [*REGISTRY, entity("ines-castellanos", "PERSON", "Ines Castellanos-Rudd")]
+    person = [m for m in entity_mentions(PAGE_B, twins, noise=[]) if m.label.value == "PERSON"]
+    assert [(m.text, m.entity_id) for m in person] == [
+        ("Ines Castellanos-Rudd", None),
+        ("Castellanos-Rudd", "ines-castellanos-rudd"),
+    ]
+    clash = [*REGISTRY, entity("opa-brand", "PRODUCT", "OPA")]
+    assert "OPA" not in [m.text for m in entity_mentions(PAGE_B, clash, noise=[])]
+    crossing = [*REGISTRY, entity("gazette-tuesday", "EVENT", "Gazette: \u201cWe")]
+    found = entity_mentions(PAGE_A, crossing, noise=[])
+    assert "EVENT" not in {m.label.value for m in found}  # it starts inside "Orvala Gazette", ends after
+    assert not [(a.text, b.text) for a in found for b in found if a.start < b.start < a.end < b.end]
+
+
+def test_round_create_offers_them_as_predictions_of_the_entities_pass(repo: Path) -> None:
+    a, b = add_pages(repo)
+    entities.add(repo, "orvala-port-authority", label="ORG", name="Orvala Port Authority", aliases=["OPA"])
+    rnd = create_round(repo, "r-pre", "entities", [a, b], ["ann1=1"], "rules", TODAY)
+    tasks = json.loads((rnd.folder / "tasks.json").read_text())
+    for task in tasks:
+        (prediction,) = task["predictions"]
+        assert prediction["model_version"] == "rules"
+        regions = {r["id"]: r for r in prediction["result"] if r["type"] == "labels"}
+        typed = {r["id"]: r["value"]["text"] for r in prediction["result"] if r["type"] == "textarea"}
+        opa = [rid for rid, r in regions.items() if r["value"]["text"] == "OPA"]
+        assert opa and all(typed[rid] == ["orvala-port-authority"] for rid in opa)
+    # Accepted as they are, the predictions import as linked (OPA) and unlinked (values) mentions.
+    export = [
+        {
+            "id": i,
+            "data": t["data"],
+            "annotations": [{"id": 10 + i, "completed_by": 1, "result": t["predictions"][0]["result"]}],
+        }
+        for i, t in enumerate(tasks, 1)
+    ]
+    report = import_export(repo, "r-pre", json.dumps(export).encode())
+    assert report.as_dict()["errors"] == [] and report.as_dict()["warnings"] == []
+    files = files_of(repo, "r-pre")
+    mentions = [m for g in files.values() for m in g.mentions]
+    assert {m.entity_id for m in mentions if m.text == "OPA"} == {"orvala-port-authority"}
+    assert {m.label.value for m in mentions if m.entity_id is None} >= {"DATE", "MONEY"}
+    assert validate(repo, corpus=False) == []

@@ -1,4 +1,4 @@
-"""A rule-based pre-annotator: page noise, claims and attributions guessed from the text alone.
+"""A rule-based pre-annotator: page noise, claims, attributions and entity mentions guessed from the text.
 
 Its output is what Label Studio shows as predictions ("--predictions rules") for an
 annotator to correct; it never reads a gold file. Every rule is a generic pattern of
@@ -17,25 +17,34 @@ spans pairwise.
 * :func:`prenotate` — both, as a :class:`~newsclaims.core.models.GoldFile` that passes the
   span and layer rules of ``newsclaims validate`` (candidates that would break one are
   dropped, never emitted).
+* :func:`entity_mentions` / :func:`prenotate_entities` — for the entities pass: every name and
+  alias of the registry's entities found in the text (word-bounded, outside the predicted
+  noise), linked to its entity, and dates, money and quantities by pattern, unlinked. The
+  registry is the only input besides the text.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsclaims.core.models import Attribution, Claim, GoldFile, NoiseSpan, Provenance, Source, Span
+from newsclaims.core.models import Attribution, Claim, Entity, GoldFile, Mention, NoiseSpan, Provenance, Source, Span
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.spans import Cover, Interval
-from newsclaims.core.vocab import NoiseCategory, QuoteType, Stance
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 
 ANNOTATOR = "rules"
 METHOD = (
     "Rule-based pre-annotation by newsclaims.annotation.prenotate (line patterns for page noise; quotations and "
     "reporting cues with the nearest source noun phrase for claims and attributions); unreviewed."
+)
+ENTITY_METHOD = (
+    "Rule-based pre-annotation by newsclaims.annotation.prenotate for the entities pass (every name and alias "
+    "of annotations/entities.json found in the text, with its entity id; dates, money and quantities by "
+    "pattern, unlinked); unreviewed."
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -986,6 +995,172 @@ def prenotate(doc_id: str, text: str, text_sha256: str) -> GoldFile:
         claims=claims,
         attributions=attributions,
         noise=noise,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Entities: every name and alias of the registry, and values by pattern
+
+# A name's words as written, any run of whitespace between them (a non-breaking space in the
+# page meets a space in the registry), never inside a longer word.
+_NAME_EDGE_BEFORE, _NAME_EDGE_AFTER = r"(?<!\w)", r"(?!\w)"
+
+_APPROX = r"(?:(?:more|less|fewer) than|about|around|nearly|almost|over|under|some|up to|at least|roughly)\s+"
+_SCALE = r"(?:\s+(?:thousand|million|billion|trillion))?"
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_NUMBER_WORDS = (
+    r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|dozens|hundreds|thousands|millions|billions"
+)
+_CURRENCY_WORDS = r"dollars|euros|pounds|rubles|roubles|rials|yuan|rupees"
+_NOT_AN_ID = r"(?<![\w.,$€£¥/-])(?<!No\. )"  # not "Su-35", "No. 2231", "2,000" cut short, "$4"
+_NUMBER_END = r"(?![\w,]\d|[\w-]|:\d)"  # not "10:30", "4th", "35-year"
+_MONTH_NAMES = (
+    "January|February|March|April|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+# A bare number right after a capitalised word names a model rather than counting.
+_DESIGNATION = re.compile(r"(?<![.!?:\n\u201c\"] )\b[A-Z][\w-]*[ -]$")
+_VALUE_RULES: list[tuple[EntityLabel, re.Pattern[str]]] = [
+    (
+        EntityLabel.MONEY,
+        re.compile(
+            rf"(?<!\w)(?:{_APPROX})?(?:[$€£¥]\s?(?:{_NUMBER}){_SCALE}(?:\s+(?:{_CURRENCY_WORDS}))?"
+            rf"|(?:{_NUMBER}){_SCALE}\s+(?:{_CURRENCY_WORDS})"
+            rf"|(?:millions|billions|trillions|hundreds of millions) of (?:{_CURRENCY_WORDS}))(?!\w)"
+        ),
+    ),
+    (
+        EntityLabel.DATE,
+        re.compile(
+            # "May" alone is as often the verb: with a day or a year only.
+            rf"(?<!\w)(?:(?:{_DAY}\s+)?(?:{_MONTH_NAMES}|May(?=\s+\d))(?:\s+{_DAY})?(?:,?\s+\d{{4}})?"
+            rf"|\d{{1,2}}\s+May(?:,?\s+\d{{4}})?"
+            r"|\d{4}-\d{2}-\d{2}"
+            r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+            r"|(?:(?:[Ll]ast|[Tt]his|[Nn]ext|[Ee]arlier this|[Ll]ater this)\s+"
+            r"(?:week|month|year|summer|winter|spring|autumn|fall))"
+            r"|today|yesterday|tomorrow"
+            r"|(?:19|20)\d{2}(?![\d,]))(?!\w)"
+        ),
+    ),
+    (
+        EntityLabel.QUANTITY,
+        re.compile(
+            rf"{_NOT_AN_ID}(?:{_APPROX})?(?:(?:{_NUMBER}){_SCALE}(?:\s?(?:%|percent|mm|km|kg|km/h))?"
+            rf"|(?:{_NUMBER_WORDS}){_SCALE}){_NUMBER_END}"
+        ),
+    ),
+]
+
+
+def _name_pattern(surface: str) -> re.Pattern[str] | None:
+    words = surface.split()
+    if not words:
+        return None
+    return re.compile(_NAME_EDGE_BEFORE + r"\s+".join(map(re.escape, words)) + _NAME_EDGE_AFTER)
+
+
+def _in_noise(cover: Cover[str], start: int, end: int) -> bool:
+    return cover.first_overlap(start, end) is not None
+
+
+def registry_matches(
+    text: str, entities: Iterable[Entity], cover: Cover[str]
+) -> list[tuple[int, int, str, str | None]]:
+    """(start, end, label, entity_id) of every name and alias of ``entities`` found in ``text``,
+    word-bounded and outside the noise of ``cover``, in text order; they may nest, never cross.
+
+    A span that names several entities of one label is offered unlinked (entity_id None), one of
+    entities of several labels not at all. Of two crossing matches the one that starts first (the
+    longer, where both start together) is kept.
+    """
+    found: dict[tuple[int, int], dict[str, str]] = {}  # (start, end) -> entity_id -> label
+    by_surface: dict[str, dict[str, str]] = {}
+    for e in entities:
+        for surface in (e.name, *e.aliases):
+            by_surface.setdefault(" ".join(surface.split()), {})[e.entity_id] = e.label.value
+    for surface, named in sorted(by_surface.items()):
+        pattern = _name_pattern(surface)
+        if pattern is None:
+            continue
+        for hit in pattern.finditer(text):
+            if not _in_noise(cover, hit.start(), hit.end()):
+                found.setdefault((hit.start(), hit.end()), {}).update(named)
+    out: list[tuple[int, int, str, str | None]] = []
+    open_: list[tuple[int, int]] = []  # the accepted spans that may still contain the next one
+    for (start, end), named in sorted(found.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+        labels = set(named.values())
+        if len(labels) != 1:
+            continue
+        while open_ and open_[-1][1] <= start:
+            open_.pop()
+        if open_ and open_[-1][1] < end:
+            continue  # it starts inside an accepted name and ends after it: crossing
+        open_.append((start, end))
+        out.append((start, end, labels.pop(), next(iter(named)) if len(named) == 1 else None))
+    return out
+
+
+def value_matches(text: str, cover: Cover[str], taken: Sequence[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, label) of dates, money and quantities found by pattern, outside the noise of
+    ``cover`` and sharing no character with ``taken`` (the registry's names); the longest first
+    where two overlap, a date or money before a quantity of the same span."""
+    names = Cover(Interval(s, e, "") for s, e in taken)
+    candidates: dict[tuple[int, int], str] = {}
+    for label, pattern in _VALUE_RULES:
+        for hit in pattern.finditer(text):
+            span = _span(text, hit.start(), hit.end())
+            if span is None or _in_noise(cover, *span) or names.first_overlap(*span) is not None:
+                continue
+            if label is EntityLabel.QUANTITY and _DESIGNATION.search(text, max(0, span[0] - 40), span[0]):
+                continue  # "Shahid 129", "Mohajer 6": a model's designation, not a count
+            candidates.setdefault(span, label.value)
+    out: list[tuple[int, int, str]] = []
+    last_end = 0
+    for (start, end), value in sorted(candidates.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+        if start >= last_end:
+            out.append((start, end, value))
+            last_end = end
+    return out
+
+
+def entity_mentions(text: str, entities: Iterable[Entity], noise: Sequence[NoiseSpan] | None = None) -> list[Mention]:
+    """The rules' mentions of ``text`` for the entities pass: every name and alias of the registry
+    (``registry_matches``, with its entity id) and dates, money and quantities by pattern
+    (``value_matches``, unlinked), outside ``noise`` (computed by :func:`noise_spans` when not given).
+    They pass the span and layer rules: none crosses another, none repeats a span."""
+    if noise is None:
+        noise = noise_spans(text)
+    cover = Cover(Interval(n.start, n.end, n.noise_id) for n in noise)
+    names = registry_matches(text, entities, cover)
+    values = value_matches(text, cover, [(s, e) for s, e, _, _ in names])
+    found = sorted([*names, *((s, e, label, None) for s, e, label in values)], key=lambda m: (m[0], -m[1], m[2]))
+    return [
+        Mention(
+            mention_id=f"m{i:03d}",
+            start=start,
+            end=end,
+            text=text[start:end],
+            label=EntityLabel.of(label),
+            entity_id=entity_id,
+        )
+        for i, (start, end, label, entity_id) in enumerate(found, 1)
+    ]
+
+
+def prenotate_entities(doc_id: str, text: str, text_sha256: str, entities: Iterable[Entity]) -> GoldFile:
+    """The rules' annotation of one document for the entities pass: its mentions (``entity_mentions``)."""
+    return GoldFile(
+        schema_version=SCHEMA_VERSION,
+        doc_id=doc_id,
+        text_sha256=text_sha256,
+        provenance=Provenance(annotators=[ANNOTATOR], rounds=[], method=ENTITY_METHOD),
+        mentions=entity_mentions(text, entities),
+        claims=[],
+        attributions=[],
+        noise=[],
     )
 
 

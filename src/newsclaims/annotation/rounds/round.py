@@ -23,6 +23,7 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results, labeling_config
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
-from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, GoldFile
+from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, Entity, GoldFile
 from newsclaims.validation.sources import load_sources
 
 PREDICTIONS = ("gold", "rules", "none")
@@ -185,15 +186,28 @@ class Round:
 
 
 def prediction_for(
-    kind: Pass, how: str, gold: GoldFile | None, text: str, doc_id: str, sha: str
+    kind: Pass,
+    how: str,
+    gold: GoldFile | None,
+    text: str,
+    doc_id: str,
+    sha: str,
+    entities: Iterable[Entity] = (),
 ) -> list[dict[str, Any]]:
+    """The predictions of one task: the gold file's, the rules' or none.
+
+    The rules guess noise, claims and attributions from the text; for the entities pass they
+    offer every name and alias of ``entities`` (the registry) found in the text, with its entity
+    id, and dates, money and quantities by pattern (``prenotate.rules.entity_mentions``).
+    """
     if how == "none":
         return []
     if how == "gold":
         return [{"model_version": "gold", "result": gold_to_results(gold, kind)}] if gold else []
-    from newsclaims.annotation.prenotate.rules import prenotate  # the rule-based pre-annotator
+    from newsclaims.annotation.prenotate.rules import prenotate, prenotate_entities  # the rule-based pre-annotator
 
-    return [{"model_version": "rules", "result": gold_to_results(prenotate(doc_id, text, sha), kind)}]
+    guessed = prenotate_entities(doc_id, text, sha, entities) if kind == "entities" else prenotate(doc_id, text, sha)
+    return [{"model_version": "rules", "result": gold_to_results(guessed, kind)}]
 
 
 def create_round(
@@ -223,7 +237,9 @@ def create_round(
     for doc_id in docs:
         doc = src.documents[doc_id]
         task: dict[str, Any] = {"data": {"text": doc.text, "doc_id": doc_id, "text_sha256": doc.text_sha256}}
-        preds = prediction_for(pass_, predictions, src.gold.get(doc_id), doc.text, doc_id, doc.text_sha256)
+        preds = prediction_for(
+            pass_, predictions, src.gold.get(doc_id), doc.text, doc_id, doc.text_sha256, src.entities.values()
+        )
         if preds:
             task["predictions"] = preds
         tasks.append(task)
