@@ -124,10 +124,6 @@ class AnnotationFile:
     path: Path
     gold: GoldFile
 
-    @property
-    def in_round(self) -> bool:
-        return self.rel.startswith("annotations/rounds/")
-
 
 @dataclass
 class State:

@@ -29,6 +29,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from newsclaims.core.models import Attribution, Claim, Entity, GoldFile, Mention, NoiseSpan, Provenance, Source, Span
@@ -1055,6 +1056,7 @@ _VALUE_RULES: list[tuple[EntityLabel, re.Pattern[str]]] = [
 ]
 
 
+@lru_cache(maxsize=1 << 16)
 def _name_pattern(surface: str) -> re.Pattern[str] | None:
     words = surface.split()
     if not words:
