@@ -474,3 +474,40 @@ def test_a_round_json_of_before_accounts_still_names_its_users(repo: Path) -> No
     (rnd.folder / "round.json").write_text(json.dumps({**data, "users": {"6": "ann1"}}))
     report = import_export(repo, "old", json.dumps([one_task(rnd, 1, [annotation(11, 6, rnd)])]).encode())
     assert (report.written, report.issues) == ([f"annotators/ann1/{DOCS[0]}.json"], [])
+
+
+def test_two_annotators_majority_says_what_it_dropped_and_union_keeps_it(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With two annotators, majority keeps only what both marked: the command says how much it
+    dropped, warns, and adjudication.json lists each dropped unit; union keeps every unit."""
+    from newsclaims.cli import main
+
+    rnd = create_round(repo, "r2", "noise", DOCS[:1], ["ann1", "ann2"], "gold", TODAY)
+    set_users(rnd)
+    export = tmp_path / "export.json"
+    export.write_bytes(export_from(rnd, lambda _doc, result: result.pop(0)))  # ann2 leaves out one span
+    root = ["--root", str(repo)]
+    assert main(["round", "import", "r2", str(export), *root]) == 0
+    gold = repo / "annotations" / "gold" / f"{DOCS[0]}.json"
+    spans = len(json.loads(gold.read_text())["noise"])
+    capsys.readouterr()
+
+    assert main(["round", "adjudicate", "r2", *root]) == 0
+    captured = capsys.readouterr()
+    result = json.loads((rnd.folder / "adjudication.json").read_text())["documents"][DOCS[0]]
+    assert len(result["dropped"]) == 1 and result["dropped"] == result["conflicts"]
+    assert result["dropped"][0].startswith("noise|")
+    assert f"{DOCS[0]}: {spans - 1} unit(s) kept; 1 not marked by every annotator: 0 kept, 1 dropped" in captured.out
+    assert "warning: majority of an even number of annotators" in captured.err
+    assert len(json.loads(gold.read_text())["noise"]) == spans - 1
+
+    assert main(["round", "adjudicate", "r2", "--strategy", "union", *root]) == 0
+    captured = capsys.readouterr()
+    result = json.loads((rnd.folder / "adjudication.json").read_text())["documents"][DOCS[0]]
+    assert (result["kept"], len(result["conflicts"]), result["dropped"]) == (spans, 1, [])
+    assert "warning" not in captured.err
+    assert len(json.loads(gold.read_text())["noise"]) == spans
+
+    assert main(["round", "adjudicate", "r2", "--strategy", "most", *root]) == 1
+    assert "expected majority, union or 'prefer:<annotator>'" in capsys.readouterr().err

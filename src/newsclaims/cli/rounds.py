@@ -95,10 +95,29 @@ def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
 
     decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
     result = adjudicate(root, args.name, args.strategy, decisions)
-    open_conflicts = sum(len(d.conflicts) for d in result.documents.values())
+    for doc_id, d in result.documents.items():
+        kept_conflicts = len(d.conflicts) - len(d.dropped)
+        print(
+            f"{doc_id}: {d.kept} unit(s) kept; {len(d.conflicts)} not marked by every annotator: "
+            f"{kept_conflicts} kept, {len(d.dropped)} dropped by {args.strategy}"
+        )
+    dropped = sum(len(d.dropped) for d in result.documents.values())
+    if args.strategy == "majority" and dropped and _even_annotators(root, args.name):
+        print(
+            f"warning: majority of an even number of annotators keeps only what more than half marked; "
+            f"{dropped} unit(s) were dropped (listed under 'dropped' in adjudication.json): review them, "
+            "or use --strategy union, prefer:NAME or --decisions",
+            file=sys.stderr,
+        )
     print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result.written) or 'nothing'}")
-    print(f"{open_conflicts} conflict(s) settled by the strategy, listed in adjudication.json")
+    print("every conflict, kept or dropped, is listed in adjudication.json")
     return 0
+
+
+def _even_annotators(root: Path, name: str) -> bool:
+    from newsclaims.annotation.rounds.round import Round, annotator_files
+
+    return any(len(by_who) % 2 == 0 for by_who in annotator_files(Round(root, name)).values())
 
 
 def register(sub: Subcommands) -> None:
@@ -122,7 +141,11 @@ def register(sub: Subcommands) -> None:
     ra.add_argument("name")
     rj = rounds.add_parser("adjudicate", help="merge the annotators into gold")
     rj.add_argument("name")
-    rj.add_argument("--strategy", default="majority", help="majority, or prefer:<annotator>")
+    rj.add_argument(
+        "--strategy",
+        default="majority",
+        help="majority (more than half of the annotators), union (anything anyone marked), or prefer:<annotator>",
+    )
     rj.add_argument("--decisions", help="hand-edited JSON: {doc_id: {accept: [unit keys], reject: [unit keys]}}")
     rp = rounds.add_parser("push", help="create a Label Studio project with the round's config and tasks")
     rp.add_argument("name")

@@ -25,20 +25,33 @@ from newsclaims.core.models import (
 from newsclaims.core.vocab import EntityLabel, NoiseCategory
 from newsclaims.validation.repository import Repository
 
+# What each strategy keeps of the units (records, keyed so that two annotators' equal records
+# share a key) that not every annotator marked: majority, more than half of the annotators
+# (with two, only what both marked); union, everything anyone marked; prefer:NAME, NAME's.
+STRATEGIES = ("majority", "union")
+
 # doc_id -> "accept" / "reject" -> unit keys (as adjudication.json lists the conflicts)
 Decisions = Mapping[str, Mapping[str, Collection[str]]]
 
 
 @dataclass(frozen=True)
 class DocumentDecision:
-    """One document: how many units were kept, the conflicts left to a person, why it does not validate."""
+    """One document: how many units were kept, the conflicts left to a person (units not every
+    annotator marked, none settled by a decision), which of those the strategy dropped, and why
+    the result does not validate."""
 
     kept: int
     conflicts: tuple[str, ...]
     problems: tuple[str, ...]
+    dropped: tuple[str, ...] = ()  # conflicts the strategy left out of gold
 
     def as_dict(self) -> dict[str, object]:
-        return {"kept": self.kept, "conflicts": list(self.conflicts), "problems": list(self.problems)}
+        return {
+            "kept": self.kept,
+            "conflicts": list(self.conflicts),
+            "dropped": list(self.dropped),
+            "problems": list(self.problems),
+        }
 
 
 @dataclass(frozen=True)
@@ -117,8 +130,8 @@ def adjudicate(
     documents, reg = repo.documents or {}, repo.registries
     layout = Layout(root)
     prefer = strategy.split(":", 1)[1] if strategy.startswith("prefer:") else None
-    if strategy != "majority" and prefer is None:
-        raise RoundError(f"strategy {strategy!r}: expected 'majority' or 'prefer:<annotator>'")
+    if strategy not in STRATEGIES and prefer is None:
+        raise RoundError(f"strategy {strategy!r}: expected {', '.join(STRATEGIES)} or 'prefer:<annotator>'")
     outcome: dict[str, DocumentDecision] = {}
     merged_files: dict[str, GoldFile] = {}
     for doc_id, by_who in sorted(files.items()):
@@ -129,7 +142,12 @@ def adjudicate(
         for u in units.values():
             for key in u:
                 votes[key] += 1
-        keep = set(units[prefer]) if prefer is not None else {k for k, n in votes.items() if n * 2 > len(units)}
+        if prefer is not None:
+            keep = set(units[prefer])
+        elif strategy == "union":
+            keep = set(votes)
+        else:  # majority: more than half of the annotators of this document
+            keep = {k for k, n in votes.items() if n * 2 > len(units)}
         conflicts = sorted(k for k in votes if k not in keep or votes[k] < len(units))
         doc_decisions = decisions.get(doc_id, {}) if decisions else {}
         keep |= set(doc_decisions.get("accept", [])) & set(votes)
@@ -162,10 +180,12 @@ def adjudicate(
             update={"provenance": base.provenance.model_copy(update={"annotators": annotators, "rounds": rounds})}
         )
         problems = check_gold(gold_path.name, merged, reg)
+        open_conflicts = tuple(k for k in conflicts if k not in settled)
         outcome[doc_id] = DocumentDecision(
             kept=len(keep),
-            conflicts=tuple(k for k in conflicts if k not in settled),
+            conflicts=open_conflicts,
             problems=tuple(str(p) for p in problems),
+            dropped=tuple(k for k in open_conflicts if k not in keep),
         )
         if not problems:
             merged_files[doc_id] = merged
