@@ -13,7 +13,6 @@ score, its limits and the file format.
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import re
 import unicodedata
@@ -26,7 +25,7 @@ from typing import Annotated, Literal, NamedTuple
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from newsclaims.core.files import Unreadable, read_bytes
+from newsclaims.annotation.decisions import Refusal, Refused, read_decisions_file
 from newsclaims.core.jsonio import model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout, display
 from newsclaims.core.models import SCHEMA_VERSION, ClaimCluster, ClustersFile, GoldFile, Name, NonEmpty, Record
@@ -212,27 +211,8 @@ def claim_refs(sources: Sources) -> list[ClaimRef]:
     return sorted(out, key=lambda r: (r.doc_id, r.claim_id))
 
 
-class ClusterError(Exception):
-    """Refused; nothing was written. ``refusals`` and ``problems`` say where and why."""
-
-    def __init__(self, summary: str, refusals: Sequence[Refusal] = (), problems: Sequence[Problem] = ()) -> None:
-        self.summary = summary
-        self.refusals = tuple(refusals)
-        self.problems = tuple(problems)
-        super().__init__("\n".join([summary, *map(str, self.refusals), *map(str, self.problems)]))
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """One refused decision: the file, the claim (``doc_id/claim_id``) or cluster, the field, why."""
-
-    path: str
-    record: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.record}:{self.field}: {self.message}"
+class ClusterError(Refused):
+    """Refused; nothing was written. A refusal names a claim as ``doc_id/claim_id``, or a cluster."""
 
 
 def _load(root: Path) -> Sources:
@@ -343,35 +323,17 @@ def write_decisions(path: Path, decisions: ClusterDecisions) -> None:
 
 def read_decisions(path: Path) -> ClusterDecisions:
     """Read a decisions file; raises ``ClusterError`` locating every problem of its shape."""
-    label = display(path)
-    try:
-        data = read_bytes(path)
-    except Unreadable as e:
-        raise ClusterError(f"{label}: {e}") from e
-    try:
-        return ClusterDecisions.model_validate_json(data)
-    except ValidationError as e:
-        errors = e.errors(include_url=False)
-    try:
-        raw = json.loads(data)
-    except ValueError as e:
-        raise ClusterError(f"{label}: not valid JSON ({e}); nothing was changed") from None
-    refusals = [_locate(label, raw, tuple(err["loc"]), err["msg"], err.get("input")) for err in errors]
-    raise ClusterError(f"{label} is not a decisions file; nothing was changed:", refusals)
+    return read_decisions_file(path, ClusterDecisions, ClusterError, "a decisions file", _claim_of)
 
 
-def _locate(label: str, raw: object, loc: tuple[int | str, ...], msg: str, got: object) -> Refusal:
+def _claim_of(raw: object, loc: tuple[int | str, ...]) -> tuple[str, tuple[int | str, ...]]:
     """A shape error of a decisions file, named by its claim (``doc_id/claim_id``) where it is in one."""
-    record, rest = "", loc
     if len(loc) >= 2 and loc[0] == "claims" and isinstance(loc[1], int) and isinstance(raw, dict):
         entry = raw["claims"][loc[1]]
         doc_id, claim_id = (entry.get("doc_id"), entry.get("claim_id")) if isinstance(entry, dict) else (None, None)
         ok = isinstance(doc_id, str) and isinstance(claim_id, str)
-        record = f"{doc_id}/{claim_id}" if ok else f"claims[{loc[1]}]"
-        rest = loc[2:]
-    fld = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".")
-    shown = repr(got)
-    return Refusal(label, record or "-", fld or "-", f"{msg}, got {shown if len(shown) <= 60 else shown[:57] + '...'}")
+        return (f"{doc_id}/{claim_id}" if ok else f"claims[{loc[1]}]"), loc[2:]
+    return "", loc
 
 
 # -- decisions ----------------------------------------------------------------------------------
@@ -445,10 +407,6 @@ class Applied:
 
 
 Outcome = Literal["assigned", "unchanged", "refused"]
-
-
-def _refusal_order(r: Refusal) -> tuple[str, str, str, str]:
-    return (r.path, r.record, r.field, r.message)
 
 
 class Where(NamedTuple):
@@ -548,7 +506,7 @@ class _Plan:
         rule, so a write cut short leaves a repository that still validates.
         """
         if self.refusals:
-            raise ClusterError("refused; nothing was changed:", sorted(self.refusals, key=_refusal_order))
+            raise ClusterError("refused; nothing was changed:", sorted(self.refusals, key=Refusal.order))
         lay = self.layout
         writes: list[tuple[Path, str]] = []
         clusters_text = self._clusters_text()

@@ -21,7 +21,6 @@ is already there changes no byte. docs/entities.md explains the commands and the
 from __future__ import annotations
 
 import bisect
-import json
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -32,7 +31,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, TypeAdapter, ValidationError
 
-from newsclaims.core.files import Unreadable, read_bytes
+from newsclaims.annotation.decisions import Refusal, Refused, read_decisions_file
+from newsclaims.core.files import read_bytes
 from newsclaims.core.jsonio import model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout, display
 from newsclaims.core.models import (
@@ -58,31 +58,8 @@ Qid = Annotated[str, StringConstraints(pattern=native(WIKIDATA_PATTERN))]
 # -- errors -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """One refused edit: the file, the record (an entity id, or ``file#mention_id``), the field, why."""
-
-    path: str
-    record: str
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.record}:{self.field}: {self.message}"
-
-
-class EntityError(Exception):
-    """Refused; nothing was written. ``refusals`` and ``problems`` say where and why."""
-
-    def __init__(self, summary: str, refusals: Sequence[Refusal] = (), problems: Sequence[Problem] = ()) -> None:
-        self.summary = summary
-        self.refusals = tuple(refusals)
-        self.problems = tuple(problems)
-        super().__init__("\n".join([summary, *map(str, self.refusals), *map(str, self.problems)]))
-
-
-def _order(r: Refusal) -> tuple[str, str, str, str]:
-    return (r.path, r.record, r.field, r.message)
+class EntityError(Refused):
+    """Refused; nothing was written. A refusal names an entity id, or ``file#mention_id``."""
 
 
 _NAME: TypeAdapter[str] = TypeAdapter(Name)
@@ -268,7 +245,7 @@ class _Plan:
         and ``merge OLD NEW`` finishes it).
         """
         if self.refusals:
-            raise EntityError("refused; nothing was changed:", sorted(set(self.refusals), key=_order))
+            raise EntityError("refused; nothing was changed:", sorted(set(self.refusals), key=Refusal.order))
         lay = self.state.layout
         before = list(self.state.sources.entities.values())
         final = self._registry_text(self.entities)
@@ -531,29 +508,13 @@ def write_decisions(path: Path, decisions: EntityDecisions) -> None:
 
 def read_decisions(path: Path) -> EntityDecisions:
     """Read a decisions file; raises ``EntityError`` locating every problem of its shape."""
-    label = display(path)
-    try:
-        data = read_bytes(path)
-    except Unreadable as e:
-        raise EntityError(f"{label}: {e}") from e
-    try:
-        return EntityDecisions.model_validate_json(data)
-    except ValidationError as e:
-        errors = e.errors(include_url=False)
-    try:
-        json.loads(data)
-    except ValueError as e:
-        raise EntityError(f"{label}: not valid JSON ({e}); nothing was changed") from None
-    refusals = []
-    for err in errors:
-        loc = tuple(err["loc"])
-        record = f"groups[{loc[1]}]" if len(loc) >= 2 and loc[0] == "groups" else "-"
-        rest = loc[2:] if record != "-" else loc
-        fld = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in rest).lstrip(".") or "-"
-        shown = repr(err.get("input"))
-        shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        refusals.append(Refusal(label, record, fld, f"{err['msg']}, got {shown}"))
-    raise EntityError(f"{label} is not an entity decisions file; nothing was changed:", refusals)
+    return read_decisions_file(path, EntityDecisions, EntityError, "an entity decisions file", _group_of)
+
+
+def _group_of(_raw: object, loc: tuple[int | str, ...]) -> tuple[str, tuple[int | str, ...]]:
+    if len(loc) >= 2 and loc[0] == "groups":
+        return f"groups[{loc[1]}]", loc[2:]
+    return "", loc
 
 
 # -- link ---------------------------------------------------------------------------------------
