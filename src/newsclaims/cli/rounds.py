@@ -102,7 +102,8 @@ def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
             f"{kept_conflicts} kept, {len(d.dropped)} dropped by {args.strategy}"
         )
     dropped = sum(len(d.dropped) for d in result.documents.values())
-    if args.strategy == "majority" and dropped and _even_annotators(root, args.name):
+    even = any(d.annotators % 2 == 0 for d in result.documents.values())
+    if args.strategy == "majority" and dropped and even:
         print(
             f"warning: majority of an even number of annotators keeps only what more than half marked; "
             f"{dropped} unit(s) were dropped (listed under 'dropped' in adjudication.json): review them, "
@@ -112,12 +113,6 @@ def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
     print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result.written) or 'nothing'}")
     print("every conflict, kept or dropped, is listed in adjudication.json")
     return 0
-
-
-def _even_annotators(root: Path, name: str) -> bool:
-    from newsclaims.annotation.rounds.round import Round, annotator_files
-
-    return any(len(by_who) % 2 == 0 for by_who in annotator_files(Round(root, name)).values())
 
 
 def register(sub: Subcommands) -> None:

@@ -44,6 +44,7 @@ class DocumentDecision:
     conflicts: tuple[str, ...]
     problems: tuple[str, ...]
     dropped: tuple[str, ...] = ()  # conflicts the strategy left out of gold
+    annotators: int = 0  # how many annotators' files of this document were merged (not in the JSON)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -186,6 +187,7 @@ def adjudicate(
             conflicts=open_conflicts,
             problems=tuple(str(p) for p in problems),
             dropped=tuple(k for k in open_conflicts if k not in keep),
+            annotators=len(units),
         )
         if not problems:
             merged_files[doc_id] = merged
