@@ -35,6 +35,31 @@ def span(text: str, needle: str, occurrence: int = 0, **extra: Any) -> dict[str,
     return {"start": start, "end": start + len(needle), "text": needle, **extra}
 
 
+def mention_region(
+    text: str, rid: str, needle: str, label: str, typed: str | None = None, occurrence: int = 0
+) -> list[Any]:
+    """An entities-pass region as Label Studio exports it: the label over the ``occurrence``-th
+    ``needle`` of ``text`` and, when ``typed`` is given, the per-region entity id field."""
+    start = -1
+    for _ in range(occurrence + 1):
+        start = text.index(needle, start + 1)
+    value = {"start": start, "end": start + len(needle), "text": needle}
+    out: list[Any] = [
+        {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": {**value, "labels": [label]}}
+    ]
+    if typed is not None:
+        out.append(
+            {
+                "id": rid,
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "textarea",
+                "value": {"start": start, "end": start + len(needle), "text": [typed]},
+            }
+        )
+    return out
+
+
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

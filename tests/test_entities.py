@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, mention_region
 
 from newsclaims import validate
 from newsclaims.annotation import entities
@@ -60,27 +60,6 @@ def add_pages(root: Path) -> tuple[str, str]:
         entry = add_seed(root, page, outlet="Test Outlet", title="Orvala port", published=None, story_id="orvala-port")
         ids.append(entry.doc_id)
     return ids[0], ids[1]
-
-
-def region(text: str, rid: str, needle: str, label: str, typed: str | None = None, occurrence: int = 0) -> list[Any]:
-    start = -1
-    for _ in range(occurrence + 1):
-        start = text.index(needle, start + 1)
-    value = {"start": start, "end": start + len(needle), "text": needle}
-    out: list[Any] = [
-        {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": {**value, "labels": [label]}}
-    ]
-    if typed is not None:
-        out.append(
-            {
-                "id": rid,
-                "from_name": "entity",
-                "to_name": "text",
-                "type": "textarea",
-                "value": {"start": start, "end": start + len(needle), "text": [typed]},
-            }
-        )
-    return out
 
 
 # What each annotator drew on each page: (region id, text, label, what was typed, occurrence).
@@ -130,7 +109,7 @@ def export(root: Path, round_name: str, docs: dict[str, str], drawn: dict[Any, A
             result = [
                 r
                 for rid, needle, label, typed, occ in drawn[(page, who)]
-                for r in region(text, rid, needle, label, typed, occ)
+                for r in mention_region(text, rid, needle, label, typed, occ)
             ]
             annotations.append({"id": 10 * tid + user, "completed_by": user, "result": result, "was_cancelled": False})
         out.append({"id": tid, "data": task["data"], "annotations": annotations})

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, mention_region
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -256,27 +256,6 @@ def new_page() -> tuple[Document[Listed], Registries]:
     return doc, reg
 
 
-def mention_region(rid: str, needle: str, label: str, typed: str | None = None, occurrence: int = 0) -> list[Any]:
-    start = -1
-    for _ in range(occurrence + 1):
-        start = NEW_PAGE.index(needle, start + 1)
-    value = {"start": start, "end": start + len(needle), "text": needle}
-    out: list[Any] = [
-        {"id": rid, "from_name": "label", "to_name": "text", "type": "labels", "value": {**value, "labels": [label]}}
-    ]
-    if typed is not None:
-        out.append(
-            {
-                "id": rid,
-                "from_name": "entity",
-                "to_name": "text",
-                "type": "textarea",
-                "value": {"start": value["start"], "end": value["end"], "text": [typed]},
-            }
-        )
-    return out
-
-
 def run_new(results: list[Any]) -> Converted:
     doc, reg = new_page()
     return convert("entities", results, doc, reg, task="31", annotation="41", annotator="ann1", round_name="r-new")
@@ -290,12 +269,14 @@ def test_mentions_of_entities_the_registry_lacks_are_all_imported() -> None:
 
     assert "iran" in (REG.entity_labels or {}) and "ines-castellanos-rudd" not in (REG.entity_labels or {})
     results = [
-        *mention_region("r1", "Ines\u00a0Castellanos-Rudd", "PERSON"),  # id left empty
-        *mention_region("r2", "Tuesday", "DATE", ""),  # typed nothing
-        *mention_region("r3", "Brightwater Logistics", "ORG", "  Brightwater\nLogistics "),  # a new name
-        *mention_region("r4", "Iran", "GPE", "iran"),  # a registry id: linked
-        *mention_region("r5", "Castellanos-Rudd", "PERSON", "ines-castellanos-rudd", occurrence=1),  # a new id
-        *mention_region("r6", "Orvala Gazette", "ORG", "Orvala Gazette"),
+        *mention_region(NEW_PAGE, "r1", "Ines\u00a0Castellanos-Rudd", "PERSON"),  # id left empty
+        *mention_region(NEW_PAGE, "r2", "Tuesday", "DATE", ""),  # typed nothing
+        *mention_region(NEW_PAGE, "r3", "Brightwater Logistics", "ORG", "  Brightwater\nLogistics "),  # a new name
+        *mention_region(NEW_PAGE, "r4", "Iran", "GPE", "iran"),  # a registry id: linked
+        *mention_region(
+            NEW_PAGE, "r5", "Castellanos-Rudd", "PERSON", "ines-castellanos-rudd", occurrence=1
+        ),  # a new id
+        *mention_region(NEW_PAGE, "r6", "Orvala Gazette", "ORG", "Orvala Gazette"),
     ]
     out = run_new(results)
     assert out.issues == []
@@ -319,7 +300,9 @@ def test_mentions_of_entities_the_registry_lacks_are_all_imported() -> None:
 
 def test_a_label_differing_from_the_registry_is_a_warning_and_the_mention_is_kept() -> None:
     assert (REG.entity_labels or {})["iran"] == "GPE"
-    out = run_new([*mention_region("r9", "Iran", "ORG", "iran"), *mention_region("r8", "Tuesday", "DATE")])
+    out = run_new(
+        [*mention_region(NEW_PAGE, "r9", "Iran", "ORG", "iran"), *mention_region(NEW_PAGE, "r8", "Tuesday", "DATE")]
+    )
     assert [(m.text, m.label.value, m.entity_id, m.proposed_entity) for m in out.gold.mentions] == [
         ("Tuesday", "DATE", None, None),
         ("Iran", "ORG", None, "iran"),
@@ -333,10 +316,10 @@ def test_a_label_differing_from_the_registry_is_a_warning_and_the_mention_is_kep
 
 
 def test_an_unlinked_mention_with_its_proposal_round_trips_through_label_studio() -> None:
-    out = run_new([*mention_region("r1", "Brightwater Logistics", "ORG", "Brightwater Logistics")])
+    out = run_new([*mention_region(NEW_PAGE, "r1", "Brightwater Logistics", "ORG", "Brightwater Logistics")])
     results = gold_to_results(out.gold, "entities")
     assert [r["type"] for r in results] == ["labels", "textarea"]
     again = run_new(results)
     assert again.issues == [] and again.gold.mentions == out.gold.mentions
-    bare = run_new([*mention_region("r1", "Tuesday", "DATE")])
+    bare = run_new([*mention_region(NEW_PAGE, "r1", "Tuesday", "DATE")])
     assert [r["type"] for r in gold_to_results(bare.gold, "entities")] == ["labels"]  # nothing typed: no field
