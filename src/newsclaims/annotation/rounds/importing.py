@@ -120,10 +120,21 @@ class _Candidate:
     doc_id: str
 
 
-def _label(value: object) -> str:
+def label_of(value: object) -> str:
     """An id from the export as it may appear in a report line (one line, short)."""
     text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else "-"
     return text if text.isprintable() and len(text) <= 40 else "-"
+
+
+def keep_export(rnd: Round, export: bytes) -> Path:
+    """Store ``export`` byte for byte as ``exports/<sha256 prefix>.json`` (once), before anything reads it."""
+    stored = rnd.folder / "exports" / f"{sha256_hex(export)[:16]}.json"
+    if not stored.exists():
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        tmp = stored.with_suffix(".tmp")
+        tmp.write_bytes(export)
+        tmp.replace(stored)
+    return stored
 
 
 def import_export(root: Path, name: str, export: bytes) -> ImportReport:
@@ -131,13 +142,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
     rnd = Round(root, name)
     manifest = rnd.manifest()
     kind = rnd.kind
-    digest = sha256_hex(export)
-    stored = rnd.folder / "exports" / f"{digest[:16]}.json"
-    if not stored.exists():
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_suffix(".tmp")
-        tmp.write_bytes(export)
-        tmp.replace(stored)
+    stored = keep_export(rnd, export)
     report = ImportReport(export=stored.relative_to(rnd.folder).as_posix())
     try:
         tasks = json.loads(export)
@@ -153,7 +158,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
     candidates: list[_Candidate] = []
     for task in tasks:
         report.tasks += 1
-        tid = _label(task.get("id")) if isinstance(task, dict) else "-"
+        tid = label_of(task.get("id")) if isinstance(task, dict) else "-"
         data = task.get("data") if isinstance(task, dict) else None
         doc_id = data.get("doc_id") if isinstance(data, dict) else None
         doc = documents.get(doc_id) if isinstance(doc_id, str) else None
@@ -179,7 +184,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
             report.annotations += len(annotations)
             held = f"document {doc.doc_id} is task {first_task[doc.doc_id]}'s already: this task is not imported"
             for ann in annotations:
-                aid = _label(ann.get("id")) if isinstance(ann, dict) else "-"
+                aid = label_of(ann.get("id")) if isinstance(ann, dict) else "-"
                 issues.append(Issue(tid, aid, "-", "NC710", held))
             if not annotations:
                 issues.append(Issue(tid, "-", "-", "NC710", held + " (it has no annotation)"))
@@ -187,7 +192,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
         first_task[doc.doc_id] = tid
         for ann in annotations:
             report.annotations += 1
-            aid = _label(ann.get("id")) if isinstance(ann, dict) else "-"
+            aid = label_of(ann.get("id")) if isinstance(ann, dict) else "-"
             if not isinstance(ann, dict):
                 issues.append(Issue(tid, aid, "-", "NC702", f"annotation is not an object: {ann!r:.40}"))
                 continue
@@ -212,7 +217,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
         users_of[c.who].add(c.user.key)
     chosen: dict[tuple[str, str], _Candidate] = {}
     for c in candidates:
-        aid = _label(c.annotation.get("id"))
+        aid = label_of(c.annotation.get("id"))
         if len(users_of[c.who]) > 1:
             message = f"{c.user} and {len(users_of[c.who]) - 1} other user(s) all match {c.who}: none is taken"
             issues.append(Issue(c.task, aid, "-", "NC709", message))
@@ -224,8 +229,8 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
     for c in candidates:
         kept = chosen.get((c.who, c.doc_id))
         if kept is not None and kept is not c:
-            message = f"{c.who} annotated this task again: annotation {_label(kept.annotation.get('id'))} is imported"
-            issues.append(Issue(c.task, _label(c.annotation.get("id")), "-", "NC711", message))
+            message = f"{c.who} annotated this task again: annotation {label_of(kept.annotation.get('id'))} is imported"
+            issues.append(Issue(c.task, label_of(c.annotation.get("id")), "-", "NC711", message))
     for (who, doc_id), c in sorted(chosen.items()):
         out = convert(
             kind,
@@ -233,7 +238,7 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
             documents[doc_id],
             reg,
             task=c.task,
-            annotation=_label(c.annotation.get("id")),
+            annotation=label_of(c.annotation.get("id")),
             annotator=who,
             round_name=name,
         )
@@ -250,12 +255,12 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
 def _draft_issue(task: str, draft: object) -> Issue:
     """A draft as the default export gives it (an id) or a snapshot does (an object with its user)."""
     if not isinstance(draft, dict):
-        return Issue(task, f"draft {_label(draft)}", "-", "NC712", "saved in Label Studio but never submitted")
+        return Issue(task, f"draft {label_of(draft)}", "-", "NC712", "saved in Label Studio but never submitted")
     # A snapshot's draft names its user as "email" and "First Last email, id" (created_username).
     made_by = re.search(r", (\d+)$", str(draft.get("created_username") or ""))
     email = draft.get("user")
     user = export_user({"id": int(made_by[1]) if made_by else None, "email": email if "@" in str(email) else None})
     by = f" by {user}" if user else ""
     of = draft.get("annotation")
-    what = f"changes to annotation {_label(of)}" if of is not None else "an annotation"
-    return Issue(task, f"draft {_label(draft.get('id'))}", "-", "NC712", f"{what}{by}, saved but never submitted")
+    what = f"changes to annotation {label_of(of)}" if of is not None else "an annotation"
+    return Issue(task, f"draft {label_of(draft.get('id'))}", "-", "NC712", f"{what}{by}, saved but never submitted")

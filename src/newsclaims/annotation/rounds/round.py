@@ -111,6 +111,8 @@ class LabelStudioLink(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True, strict=True)
 
     project: int | None = None
+    # The review project of ``round adjudicate --push`` (the reviewer's pass over the merge).
+    review: int | None = None
 
 
 class RoundManifest(BaseModel):
@@ -210,6 +212,11 @@ def prediction_for(
     return [{"model_version": "rules", "result": gold_to_results(guessed, kind)}]
 
 
+def task_data(doc_id: str, text: str, sha: str) -> dict[str, str]:
+    """A task's ``data``: what Label Studio shows, and what the import checks the document by."""
+    return {"text": text, "doc_id": doc_id, "text_sha256": sha}
+
+
 def create_round(
     root: Path, name: str, kind: str, docs: list[str], annotators: list[str], predictions: str, today: datetime.date
 ) -> Round:
@@ -236,7 +243,7 @@ def create_round(
     tasks = []
     for doc_id in docs:
         doc = src.documents[doc_id]
-        task: dict[str, Any] = {"data": {"text": doc.text, "doc_id": doc_id, "text_sha256": doc.text_sha256}}
+        task: dict[str, Any] = {"data": task_data(doc_id, doc.text, doc.text_sha256)}
         preds = prediction_for(
             pass_, predictions, src.gold.get(doc_id), doc.text, doc_id, doc.text_sha256, src.entities.values()
         )

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -64,6 +65,20 @@ class Server:
 
     def __repr__(self) -> str:
         return f"Server({_shown(self.base)!r}, timeout={self.timeout:g})"
+
+    def import_or_delete(self, project: int, tasks: list[Any]) -> None:
+        """Import ``tasks`` into the project just made, or delete it again: a push is all or nothing."""
+        try:
+            with self.talking() as client:
+                client.projects.import_tasks(id=project, request=tasks, return_task_ids=True)
+        except ServerError as e:
+            gone = "deleted again"
+            try:
+                with self.talking() as client:
+                    client.projects.delete(id=project)
+            except ServerError:
+                gone = "left on the server: delete it there"
+            raise ServerError(f"{e} (the tasks were not imported; project {project} was {gone})") from None
 
     def _seen(self, response: httpx.Response) -> None:
         self._last = response
@@ -287,17 +302,7 @@ def push(root: Path, name: str, server: Server) -> Pushed:
         raise server.failed("the new project has no id")
     if getattr(project, "maximum_annotations", None) != overlap:
         raise server.failed(f"project {project_id} did not take {overlap} annotations a task: delete it, push again")
-    try:
-        with server.talking() as client:
-            client.projects.import_tasks(id=project_id, request=tasks, return_task_ids=True)
-    except ServerError as e:
-        gone = "deleted again"
-        try:
-            with server.talking() as client:
-                client.projects.delete(id=project_id)  # a push is all or nothing, as far as the server lets it
-        except ServerError:
-            gone = "left on the server: delete it there"
-        raise ServerError(f"{e} (the tasks were not imported; project {project_id} was {gone})") from None
+    server.import_or_delete(project_id, tasks)
     link = LabelStudioLink(project=project_id)
     pushed = manifest.model_copy(update={"label_studio": link, "accounts": {**manifest.accounts, **accounts}})
     write_text_atomic(rnd.folder / "round.json", dumps(pushed.as_dict()))
@@ -308,14 +313,19 @@ def pull(root: Path, name: str, server: Server) -> ImportReport:
     """Download the project's JSON export (every task) and import it like a downloaded file."""
     rnd = Round(root, name)
     project = _project(rnd)
+    return import_export(root, name, download_export(server, project))
+
+
+def download_export(server: Server, project: int) -> bytes:
+    """The project's JSON export (every task), as the server sent it, once it is seen to be a list."""
     with server.talking() as client:
         chunks = client.projects.exports.download_sync(id=project, export_type="JSON", download_all_tasks=True)
         export = b"".join(chunks)
     try:
         tasks = json.loads(export)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         html = re.search(rb"(?i)<(!doctype|html)", export[:512])
         raise server.failed("the export is an HTML page, not JSON" if html else "the export is not JSON") from None
     if not isinstance(tasks, list):
         raise server.failed("the export is not a list of tasks")
-    return import_export(root, name, export)
+    return export
