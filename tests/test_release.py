@@ -58,11 +58,11 @@ def scratch_copy(dest: Path, with_git: bool = True) -> Path:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file but git's, by path: what "nothing changed" compares."""
+    """Every file but git's and the (empty, git-ignored) lock file, by path: what "nothing changed" compares."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts
+        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name != ".newsclaims.lock"
     }
 
 
@@ -406,7 +406,7 @@ def test_a_failure_midway_puts_every_file_back(
     version, files = next_version(repo), tree(repo)
     seen: list[tuple[str, str]] = []
 
-    def full_disk(root: Path, jobs: int = 1) -> list[Any]:
+    def full_disk(root: Path, jobs: int = 1, locked: bool = False) -> list[Any]:
         # The last step: by now CHANGELOG.md, corpus/ and the generated files are all new.
         built = json.loads((root / "corpus/release.json").read_text(encoding="utf-8"))["version"]
         seen.append((changelog_versions(root)[0][0], built))

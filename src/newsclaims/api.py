@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,6 +10,7 @@ from newsclaims.core.extras import require
 from newsclaims.core.files import read_bytes
 from newsclaims.core.layout import display, find_root
 from newsclaims.core.problems import Problem
+from newsclaims.core.swap import leftovers
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.index import Index
@@ -32,7 +34,9 @@ def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Pro
     found = list(checked.problems)
     if corpus:
         for root in checked.clean_repositories:
-            if (root / "corpus").is_dir():  # not built yet: nothing to be stale, and no corpus extra needed
+            # Not built yet: nothing to be stale, and no corpus extra needed. A `corpus` that is a
+            # file, or only what a killed build left (no corpus/ at all), is checked (and recovered).
+            if os.path.lexists(root / "corpus") or leftovers(root / "corpus"):
                 found += corpus_problems(root, jobs)
     return sorted(set(found))
 

@@ -35,11 +35,14 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsclaims.core import swap
+from newsclaims.core.jsonio import write_bytes_atomic
+from newsclaims.core.paths import inside_repository
 from newsclaims.core.problems import Problem
 from newsclaims.corpus.build import write_corpus
 from newsclaims.corpus.checks import FINGERPRINT, check_corpus
@@ -187,46 +190,29 @@ def tag_exists(root: Path, tag: str) -> bool:
 # --- undoing -----------------------------------------------------------------------------
 
 
-def _replace_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 @dataclass
 class _Undo:
     """Files as they were before the release wrote them, put back in reverse order on failure."""
 
+    root: Path
     steps: list[Callable[[], None]] = field(default_factory=list)
     cleanup: list[Callable[[], None]] = field(default_factory=list)
 
     def write(self, path: Path, data: bytes) -> None:
         """Replace ``path`` atomically, remembering what it was (or that it was not there)."""
         old = path.read_bytes() if path.exists() else None
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.steps.append(lambda: _replace_bytes(path, old) if old is not None else path.unlink(missing_ok=True))
-        _replace_bytes(path, data)
+        self.steps.append(
+            lambda: write_bytes_atomic(path, old, root=self.root) if old is not None else path.unlink(missing_ok=True)
+        )
+        write_bytes_atomic(path, data, root=self.root)
 
     def swap_folder(self, new: Path, target: Path) -> None:
-        """Put the complete folder ``new`` in place of ``target``, keeping the old one until the end."""
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}-before-release-", dir=target.parent))
-        old.rmdir()
-        if target.exists():
-            target.rename(old)
-
-        def back() -> None:
-            shutil.rmtree(target, ignore_errors=True)
-            if old.exists():
-                old.rename(target)
-
-        self.steps.append(back)
-        new.rename(target)
-        self.cleanup.append(lambda: shutil.rmtree(old, ignore_errors=True))
+        """Put the complete folder ``new`` in place of ``target`` (``core/swap.py``), keeping the old
+        one until the end."""
+        old = swap.swap_in(new, target, keep_old=True)
+        self.steps.append(lambda: swap.put_back(target, old))
+        if old is not None:
+            self.cleanup.append(lambda: shutil.rmtree(old, ignore_errors=True))
 
     def rollback(self) -> None:
         for step in reversed(self.steps):
@@ -269,11 +255,28 @@ def release(
         raise ReleaseRefused(f"the git tag {tag_name(version)} exists already: choose another version")
     _problems_or_refuse(root, jobs)
 
-    corpus = root / "corpus"
+    corpus = inside_repository(root, root / "corpus")
+    with swap.exclusive(root, "release"):
+        for line in swap.recover(corpus):
+            print(f"newsclaims release: {line}", file=sys.stderr)
+        return _release_locked(root, corpus, version, text, changelog, previous, git, allow_same, jobs)
+
+
+def _release_locked(
+    root: Path,
+    corpus: Path,
+    version: str,
+    text: str,
+    changelog: str | None,
+    previous: str | None,
+    git: bool,
+    allow_same: bool,
+    jobs: int,
+) -> Released:
     changelog_path = root / CHANGELOG
     recorded = _recorded_fingerprint(changelog or "")
-    undo = _Undo()
-    scratch = Path(tempfile.mkdtemp(prefix=".corpus-release-", dir=root))
+    undo = _Undo(root)
+    scratch = swap.work_folder(corpus, "release")
     try:
         try:
             if previous is None:
@@ -304,7 +307,7 @@ def release(
                     undo.write(path, data)
                     written.append(os.path.normpath(f"schema/{name}"))
             problems = check_inputs(root, jobs=jobs).problems
-            problems = problems or check_corpus(root, jobs)
+            problems = problems or check_corpus(root, jobs, locked=True)
             if problems:
                 raise ReleaseFailed(f"the released repository does not validate ({len(problems)} problem(s))", problems)
         except BaseException as e:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import random
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newsclaims.core.jsonio import dumps
+from newsclaims.core.paths import make_temp_folder
 from newsclaims.core.patterns import SCHEMA_VERSION
 
 FIRST = [
@@ -230,7 +230,7 @@ def synthesize(n: int, out: Path, seed: int = 0, errors: int = 0) -> dict[str, A
     # Written beside its place and renamed into it whole: a temporary folder elsewhere (another
     # file system) could not be renamed, so a missing parent is made first.
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    tmp = make_temp_folder(out.parent, f".{out.name}-")
     try:
         (tmp / "seeds").mkdir()
         (tmp / "annotations" / "gold").mkdir(parents=True)

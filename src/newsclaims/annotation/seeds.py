@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsclaims.core.documents import decode_text, sha256_hex
 from newsclaims.core.files import Unreadable, read_bytes
-from newsclaims.core.jsonio import model_dumps, write_text_atomic
+from newsclaims.core.jsonio import model_dumps, write_bytes_atomic, write_text_atomic
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import Manifest, ManifestEntry
 from newsclaims.core.patterns import SCHEMA_VERSION
@@ -91,12 +91,9 @@ def add_seed(
         raise SeedError(f"{target} already exists")
     documents = sorted([*manifest.documents, entry], key=lambda e: e.doc_id)
     updated = Manifest(schema_version=SCHEMA_VERSION, documents=documents)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(target)
+    write_bytes_atomic(target, data, root=root)  # a full disk leaves no half page behind
     try:
-        write_text_atomic(layout.manifest, model_dumps(updated))
+        write_text_atomic(layout.manifest, model_dumps(updated), root=root)
     except BaseException:
         target.unlink(missing_ok=True)
         raise

@@ -13,7 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from newsclaims.cli import build, check, clusters, entities, release, rounds, schema, seeds, synth
+from newsclaims.cli.common import os_error_line
 from newsclaims.core.extras import MissingExtra
+from newsclaims.core.paths import OutsideRepository
+from newsclaims.core.swap import RepositoryBusy
 
 # In the order `newsclaims --help` lists them.
 COMMAND_GROUPS = (check, schema, seeds, build, release, rounds, entities, clusters, synth)
@@ -37,12 +40,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MissingExtra as e:
         print(f"newsclaims {args.command}: {e}", file=sys.stderr)
         return 2
+    except (OutsideRepository, RepositoryBusy) as e:
+        print(f"newsclaims {args.command}: refused: {e}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         # The reader went away (`| head`): end quietly. Only stdout's pipe is handled here, not
         # by making SIGPIPE fatal for the whole process, which would also kill a command whose
         # connection to a server is cut instead of letting it say so.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 1
+    except OSError as e:
+        # The last resort for a full disk, a read-only repository or an unreadable file that a
+        # command did not report itself: one line, exit 2. Every write is atomic, so what was
+        # there before is intact. NEWSCLAIMS_TRACEBACK=1 shows the traceback (for debugging).
+        if os.environ.get("NEWSCLAIMS_TRACEBACK"):
+            raise
+        print(f"newsclaims {args.command}: failed: {os_error_line(e)}", file=sys.stderr)
+        return 2
     return code
 
 

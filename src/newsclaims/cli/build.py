@@ -6,22 +6,34 @@ import argparse
 import sys
 from pathlib import Path
 
-from newsclaims.cli.common import Subcommands, repository_root
+from newsclaims.cli.common import Subcommands, os_error_line, repository_root
 from newsclaims.core.extras import require
 from newsclaims.core.problems import format_text
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     require("corpus", "datasets", "pyarrow", "spacy")
+    from newsclaims.core.paths import OutsideRepository
+    from newsclaims.core.swap import RepositoryBusy
     from newsclaims.corpus.build import BuildError, build
 
     root = repository_root(args.root)
     try:
         release = build(root, Path(args.out) if args.out else None, jobs=args.jobs)
     except BuildError as e:
+        for line in e.recovered:
+            print(f"newsclaims build: {line}", file=sys.stderr)
         sys.stdout.write(format_text(e.problems))
         print(f"newsclaims build: {e}", file=sys.stderr)
         return 1
+    except (RepositoryBusy, OutsideRepository) as e:
+        print(f"newsclaims build: refused: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:  # a full disk, a read-only repository: the old corpus/ is as it was
+        print(f"newsclaims build: failed, corpus/ left as it was: {os_error_line(e)}", file=sys.stderr)
+        return 2
+    for line in release.recovered:
+        print(f"newsclaims build: {line}", file=sys.stderr)
     rows = sum(n for per_split in release.counts.values() for n in per_split.values())
     print(
         f"built corpus {release.version}: {len(release.files)} data files, {rows} rows, "

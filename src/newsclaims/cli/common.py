@@ -19,3 +19,10 @@ def repository_root(arg: str | None) -> Path:
     if root is None:
         raise SystemExit("newsclaims: no repository here (no seeds/manifest.json in this folder or above); pass --root")
     return root
+
+
+def os_error_line(e: OSError) -> str:
+    """An operating system error as one line: the file and the reason, never a traceback."""
+    reason = e.strerror or str(e) or type(e).__name__
+    names = [str(n) for n in (e.filename, e.filename2) if n is not None]
+    return f"{' -> '.join(names)}: {reason}" if names else reason

@@ -1,4 +1,10 @@
-"""Reading and writing JSON files the same way everywhere, so rewrites are byte-stable."""
+"""Reading and writing JSON files the same way everywhere, so rewrites are byte-stable.
+
+Every rewrite is atomic (a temporary file in the same folder, flushed to disk, renamed over
+the old one), gets the mode a plain ``open`` would give under the current umask, and, when
+the caller passes the repository's ``root``, is refused with ``OutsideRepository`` before
+anything is written if it would land outside it (see ``core/paths.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ import os
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from newsclaims.core.paths import file_mode, inside_repository
 
 if TYPE_CHECKING:  # only the annotation: jsonio is on validate's path, which never imports pydantic
     from pydantic import BaseModel
@@ -21,18 +29,34 @@ def model_dumps(model: BaseModel) -> str:
     return dumps(model.model_dump(mode="json"))
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same folder, so a reader never sees half a file."""
+def write_bytes_atomic(path: Path, data: bytes, *, root: Path | None = None) -> None:
+    """Replace ``path`` with ``data`` so that a reader (or a crash) sees the old file or the new
+    one, never half of one; a full disk leaves the old file as it was.
+
+    ``root``: the repository the write must stay inside (symlinks resolved); give it whenever
+    any part of ``path`` comes from user input. ``None`` only for writes the caller has
+    placed itself (``synth --out``, a test).
+    """
+    if root is not None:
+        inside_repository(root, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), file_mode())  # mkstemp's 0600 would stay on the renamed file
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_json(path: Path, data: Any) -> None:
-    write_text_atomic(path, dumps(data))
+def write_text_atomic(path: Path, text: str, *, root: Path | None = None) -> None:
+    """``write_bytes_atomic`` of ``text`` as UTF-8, ``\\n`` line ends kept as they are."""
+    write_bytes_atomic(path, text.encode("utf-8"), root=root)
+
+
+def write_json(path: Path, data: Any, *, root: Path | None = None) -> None:
+    write_text_atomic(path, dumps(data), root=root)

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsclaims.core import swap
 from newsclaims.core.documents import Document, decode_text
 from newsclaims.core.files import read_bytes
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import GoldFile, ManifestEntry
+from newsclaims.core.paths import inside_repository
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem
 from newsclaims.core.workers import forked_pool
@@ -38,10 +39,18 @@ from newsclaims.validation.sources import InvalidInputs, story_splits
 
 
 class BuildError(InvalidInputs):
-    """The inputs do not validate; nothing was written."""
+    """The inputs do not validate; nothing was written (but what a killed build left, ``recovered``)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], recovered: Sequence[str] = ()) -> None:
         super().__init__(problems, "corpus/ left untouched")
+        self.recovered = tuple(recovered)
+
+
+@dataclass(frozen=True)
+class Built(Release):
+    """A release that was built, and what was recovered from a killed build before it (one line each)."""
+
+    recovered: tuple[str, ...] = ()
 
 
 # Every option that changes parquet bytes is fixed here (and pyarrow is pinned).
@@ -129,6 +138,7 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
     Documents stream through in doc_id order, ``CHUNK`` at a time (over ``jobs``
     processes); memory holds the rows of a few chunks and the registries, never the corpus.
     """
+    folder.mkdir(parents=True, exist_ok=True)
     repo = Repository.load(root, read_seeds=False)
     assert repo.manifest is not None and repo.entities is not None and repo.clusters is not None
     splits = story_splits(repo)
@@ -191,25 +201,28 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
     return release
 
 
-def build(root: Path, out: Path | None = None, jobs: int = 1) -> Release:
+def build(root: Path, out: Path | None = None, jobs: int = 1) -> Built:
     """Build ``root``'s corpus into ``out`` (default ``root/corpus``), replacing it only on success.
 
-    ``jobs`` > 1 makes the rows in that many processes; the files are the same bytes.
+    ``jobs`` > 1 makes the rows in that many processes; the files are the same bytes. The
+    build holds the repository lock (``RepositoryBusy`` when another build, release or
+    validate has it), first finishes what a killed build left (``Built.recovered`` says
+    what), and swaps the new folder in so that every crash leaves the old corpus or the new
+    one, complete (``core/swap.py``). The default ``corpus/`` must resolve inside ``root``
+    (``OutsideRepository``); ``out`` is the caller's explicit choice and may be anywhere.
     """
-    problems = check_inputs(root, jobs=jobs).problems
-    if problems:
-        raise BuildError(problems)
     target = out or root / "corpus"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
-    try:
-        release = write_corpus(root, tmp, jobs)
-        old = target.with_name(f".{target.name}-old")
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            target.rename(old)
-        tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-        return release
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    if out is None:
+        inside_repository(root, target)
+    with swap.exclusive(root, "build"):
+        recovered = swap.recover(target)
+        problems = check_inputs(root, jobs=jobs).problems
+        if problems:
+            raise BuildError(problems, recovered)
+        work = swap.work_folder(target)
+        try:
+            release = write_corpus(root, work, jobs)
+            swap.swap_in(work, target)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return Built(**vars(release), recovered=tuple(recovered))

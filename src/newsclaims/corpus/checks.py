@@ -7,6 +7,8 @@ integers out of range), so these checks read the files themselves.
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 import tempfile
 from pathlib import Path
@@ -18,6 +20,7 @@ import pyarrow.parquet as pq
 import yaml
 from datasets import ClassLabel, Features, List
 
+from newsclaims.core import swap
 from newsclaims.core.layout import display
 from newsclaims.core.problems import Problem, problem
 from newsclaims.corpus.build import write_corpus
@@ -25,6 +28,7 @@ from newsclaims.corpus.features import CONFIGS
 from newsclaims.corpus.release import VERSION_HEADING, sha256_file
 
 FINGERPRINT = re.compile(r"fingerprint ([0-9a-f]{16,64})")
+log = logging.getLogger(__name__)
 BUILD_HINT = "run `newsclaims build` (or `make corpus`) and commit corpus/"
 
 
@@ -106,7 +110,11 @@ def check_files(corpus: Path) -> list[Problem]:
         if features is None:
             out.append(problem("NC602", display(path), "", "config", f"unknown config {config!r}"))
             continue
-        table = pq.read_table(path)
+        try:
+            table = pq.read_table(path)
+        except (OSError, pa.ArrowException) as e:
+            out.append(problem("NC100", display(path), "", "", f"cannot read the parquet file ({e}): {BUILD_HINT}"))
+            continue
         declared = features.arrow_schema
         # Types field by field, and the embedded `datasets` features (schema metadata).
         if not table.schema.equals(declared) or table.schema.metadata != declared.metadata:
@@ -167,14 +175,31 @@ def _check_card(corpus: Path, release: dict[str, Any]) -> list[Problem]:
     return out
 
 
+def _read_changelog(root: Path) -> tuple[str | None, list[Problem]]:
+    """CHANGELOG.md's text, or the problem that it is missing (NC606: no version) or unreadable (NC100)."""
+    changelog = root / "CHANGELOG.md"
+    try:
+        return changelog.read_bytes().decode("utf-8"), []
+    except FileNotFoundError:
+        found = problem(
+            "NC606", display(changelog), "", "corpus", "missing: no '## corpus X.Y.Z — fingerprint …' entry"
+        )
+    except (OSError, UnicodeDecodeError) as e:
+        found = problem("NC100", display(changelog), "", "", f"cannot read the changelog ({e})")
+    return None, [found]
+
+
 def check_version(root: Path, fresh_fingerprint: str) -> list[Problem]:
     """NC606: the newest CHANGELOG corpus entry records the fingerprint of the data."""
     changelog = root / "CHANGELOG.md"
-    text = changelog.read_text(encoding="utf-8") if changelog.exists() else ""
+    text, unreadable = _read_changelog(root)
+    if text is None:
+        return unreadable
     heading = VERSION_HEADING.search(text)
     if heading is None:
         return [problem("NC606", display(changelog), "", "corpus", "no '## corpus X.Y.Z — fingerprint …' entry")]
-    line = text[heading.start() : text.index("\n", heading.start())]
+    end = text.find("\n", heading.start())
+    line = text[heading.start() : end if end >= 0 else len(text)]
     recorded = FINGERPRINT.search(line)
     if recorded is None or not fresh_fingerprint.startswith(recorded.group(1)):
         return [
@@ -191,12 +216,40 @@ def check_version(root: Path, fresh_fingerprint: str) -> list[Problem]:
     return []
 
 
-def check_corpus(root: Path, jobs: int = 1) -> list[Problem]:
-    """Every NC6xx rule; call only on a repository whose inputs validate (the build needs them)."""
+def check_corpus(root: Path, jobs: int = 1, *, locked: bool = False) -> list[Problem]:
+    """Every NC6xx rule; call only on a repository whose inputs validate (the build needs them).
+
+    Holds the repository lock shared while it reads (a build running meanwhile is waited
+    for), after recovering what a killed build left (said on stderr through ``logging``);
+    what could not be recovered is a problem. ``locked``: the caller holds the lock already
+    (a release checking what it wrote), so neither is done here.
+    """
     corpus = root / "corpus"
+    if locked:  # the caller's own work folders are next to corpus/: not leftovers
+        return _check_locked(root, corpus, jobs, leftovers=False)
+    try:
+        with swap.reading(root, corpus) as recovered:
+            for line in recovered:
+                log.warning("newsclaims: %s", line)
+            return _check_locked(root, corpus, jobs)
+    except OSError as e:
+        return [problem("NC100", display(corpus), "", "", f"cannot recover what an interrupted build left ({e})")]
+
+
+def _check_locked(root: Path, corpus: Path, jobs: int, leftovers: bool = True) -> list[Problem]:
+    stale = [
+        problem("NC601", display(path), "", "file", f"left by an interrupted build and not recovered: {BUILD_HINT}")
+        for path in (swap.leftovers(corpus) if leftovers else [])
+    ]
+    if os.path.lexists(corpus) and not corpus.is_dir():
+        return [*stale, problem("NC100", display(corpus), "", "", f"not a folder: {BUILD_HINT}")]
     if not corpus.is_dir():
-        return []  # not built yet: nothing to be stale
-    out = check_files(corpus)
+        return stale  # not built yet: nothing to be stale
+    out = stale + check_files(corpus)
+    text, unreadable = _read_changelog(root)
+    if text is None or VERSION_HEADING.search(text) is None:
+        # The build takes its version from the changelog: without one there is no fresh build to compare.
+        return out + (unreadable or check_version(root, ""))
     fresh_problems, fingerprint = check_fresh(root, corpus, jobs)
     out += fresh_problems
     if fingerprint is not None:
