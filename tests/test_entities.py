@@ -178,12 +178,6 @@ def test_a_label_differing_from_the_registry_is_a_warning_and_the_mention_is_kep
     assert validate(repo, corpus=False) == []
 
 
-def decide(decisions: EntityDecisions, choose: Any) -> EntityDecisions:
-    return decisions.model_copy(
-        update={"groups": [g.model_copy(update={"decision": choose(g)}) for g in decisions.groups]}
-    )
-
-
 def test_link_proposes_a_known_alias_and_groups_a_new_person_across_documents(
     imported: tuple[Path, dict[str, str]],
 ) -> None:
@@ -220,9 +214,7 @@ def test_apply_creates_and_links_then_adjudication_carries_the_links_to_gold(
     # Every mention was drawn alike by both; the same name typed twice (once as an id) is one
     # proposal, and nothing typed on either side names no entity.
     assert (both.matched, both.same_entity, both.same_proposal, both.both_empty) == (11, 0, 2, 5)
-    decisions = decide(
-        link(root, round_name="r-ent"), lambda g: f"link {g.candidates[0].entity_id}" if g.candidates else "new"
-    )
+    decisions = entities.decide(link(root, round_name="r-ent"), suggested=True)
     applied = apply_decisions(root, decisions)
     created = set(applied.created)
     assert {"ines-castellanos-rudd", "brightwater-logistics", "tomas-ek"} <= created
@@ -247,9 +239,7 @@ def test_apply_creates_and_links_then_adjudication_carries_the_links_to_gold(
 
 def test_rename_and_merge_rewrite_every_reference(imported: tuple[Path, dict[str, str]]) -> None:
     root, _ = imported
-    decisions = decide(
-        link(root, round_name="r-ent"), lambda g: f"link {g.candidates[0].entity_id}" if g.candidates else "new"
-    )
+    decisions = entities.decide(link(root, round_name="r-ent"), suggested=True)
     apply_decisions(root, decisions)
     adjudicate(root, "r-ent", "majority")
 
@@ -288,9 +278,7 @@ def test_every_refusal_changes_nothing(imported: tuple[Path, dict[str, str]], mo
     root, _ = imported
     entities.add(root, "bw-logistics", label="ORG", name="BW Logistics")
     before = tree(root)
-    decisions = decide(
-        link(root, round_name="r-ent"), lambda g: f"link {g.candidates[0].entity_id}" if g.candidates else "new"
-    )
+    decisions = entities.decide(link(root, round_name="r-ent"), suggested=True)
     person = next(i for i, g in enumerate(decisions.groups) if g.key == "ines castellanos rudd")
 
     def with_group(i: int, **update: Any) -> EntityDecisions:
@@ -482,3 +470,45 @@ def test_round_create_offers_them_as_predictions_of_the_entities_pass(repo: Path
     assert {m.entity_id for m in mentions if m.text == "OPA"} == {"orvala-port-authority"}
     assert {m.label.value for m in mentions if m.entity_id is None} >= {"DATE", "MONEY"}
     assert validate(repo, corpus=False) == []
+
+
+def test_link_decides_from_the_command_line_so_nobody_edits_the_file(
+    imported: tuple[Path, dict[str, str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, _ = imported
+    out = root.parent / "decisions.json"
+    capsys.readouterr()
+    args = ["entities", "link", "--round", "r-ent", "--root", str(root), "--out", str(out)]
+    code = main([*args, "--decide", "suggested", "--decide", "PERSON:tomas ek=none", "--decide", "OPA=new"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert "0 group(s) undecided" in err
+    decided = entities.read_decisions(out)
+    by_key = {(g.label.value, g.key): g.decision for g in decided.groups}
+    assert by_key[("PERSON", "tomas ek")] == "none"
+    assert by_key[("ORG", "opa")] == "new"  # a later choice wins over the suggestion (link orvala-port-authority)
+    assert by_key[("PERSON", "ines castellanos rudd")] == "new"  # no candidate: the suggestion is new
+    assert all(d for d in by_key.values())
+    assert main(["entities", "apply", str(out), "--root", str(root)]) == 0
+    assert "tomas-ek" not in registry(root) and "opa" in registry(root)
+
+
+@pytest.mark.parametrize(
+    ("choice", "why"),
+    [
+        ("nobody=new", "--decide:nobody=new:decision: no group has this key"),
+        ("GPE:opa=new", "--decide:GPE:opa=new:decision: no group has this key and label GPE"),
+        ("opa", "--decide:opa:decision: expected KEY=DECISION or LABEL:KEY=DECISION"),
+        ("opa=adopt", "--decide:opa=adopt:decision: 'adopt' is not a decision: expected"),
+    ],
+)
+def test_a_wrong_decide_choice_is_refused_and_nothing_written(
+    imported: tuple[Path, dict[str, str]], capsys: pytest.CaptureFixture[str], choice: str, why: str
+) -> None:
+    root, _ = imported
+    out = root.parent / "decisions.json"
+    capsys.readouterr()
+    code = main(["entities", "link", "--round", "r-ent", "--root", str(root), "--out", str(out), "--decide", choice])
+    err = capsys.readouterr().err
+    assert code == 1 and why in err and "Traceback" not in err
+    assert not out.exists()

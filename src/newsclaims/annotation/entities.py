@@ -637,6 +637,56 @@ def _suggest(label: str, key: str, members: list[tuple[AnnotationFile, Mention]]
     return NewEntity(entity_id=entity_id, label=EntityLabel.of(label), name=name, aliases=aliases)
 
 
+def suggested_decision(group: MentionGroup) -> str:
+    """What ``link --decide suggested`` fills in: the best candidate when it has the group's
+    label (``link <id>``), else ``new`` (create the suggested entity)."""
+    best = group.candidates[0] if group.candidates else None
+    return f"link {best.entity_id}" if best is not None and best.label == group.label else "new"
+
+
+def decide(decisions: EntityDecisions, choices: Sequence[str] = (), suggested: bool = False) -> EntityDecisions:
+    """The decisions with ``decision`` fields filled in from the command line, not by hand.
+
+    ``suggested`` fills every group with ``suggested_decision``; each of ``choices``,
+    ``KEY=DECISION`` or ``LABEL:KEY=DECISION``, then sets the groups of that key (and label).
+    A choice naming no group, several labels' groups without a label, or that is not a decision
+    is refused (``EntityError``), naming it."""
+    chosen: dict[int, str] = {}
+    if suggested:
+        chosen = {i: suggested_decision(g) for i, g in enumerate(decisions.groups)}
+    refusals: list[Refusal] = []
+    for choice in choices:
+        target, sep, decision = choice.partition("=")
+        label, _, key = target.rpartition(":") if ":" in target else ("", "", target)
+        hits = [
+            i
+            for i, g in enumerate(decisions.groups)
+            if g.key == surface_key(key) and (not label or g.label.value == label)
+        ]
+        why = ""
+        if not sep:
+            why = "expected KEY=DECISION or LABEL:KEY=DECISION"
+        elif not hits:
+            why = "no group has this key" + (f" and label {label}" if label else "")
+        elif len({decisions.groups[i].label for i in hits}) > 1:
+            labels = ", ".join(sorted({decisions.groups[i].label.value for i in hits}))
+            why = f"groups of several labels have this key ({labels}): write LABEL:KEY=DECISION"
+        else:
+            try:
+                parse_decision(decision)
+            except ValueError as e:
+                why = str(e)
+        if why:
+            refusals.append(Refusal("--decide", choice, "decision", why))
+            continue
+        for i in hits:
+            chosen[i] = decision.strip()
+    if refusals:
+        raise EntityError("refused; nothing was written:", refusals)
+    groups = [g.model_copy(update={"decision": chosen.get(i, g.decision)}) for i, g in enumerate(decisions.groups)]
+    return decisions.model_copy(update={"groups": groups})
+
+
 # -- apply --------------------------------------------------------------------------------------
 
 

@@ -94,9 +94,12 @@ def _merge(args: argparse.Namespace, root: Path) -> int:
 
 
 def _link(args: argparse.Namespace, root: Path) -> int:
-    from newsclaims.annotation.entities import decisions_dumps, link, write_decisions
+    from newsclaims.annotation.entities import decide, decisions_dumps, link, write_decisions
 
     decisions = link(root, round_name=args.round, doc_ids=args.doc or ())
+    choices = [c for c in args.decide or () if c != "suggested"]
+    decisions = decide(decisions, choices, suggested="suggested" in (args.decide or ()))
+    undecided = sum(not g.decision for g in decisions.groups)
     if args.out:
         write_decisions(Path(args.out), decisions)
     else:
@@ -104,7 +107,8 @@ def _link(args: argparse.Namespace, root: Path) -> int:
     mentions = sum(len(g.mentions) for g in decisions.groups)
     print(
         f"{mentions} unlinked mention(s) in {len(decisions.groups)} group(s), written to "
-        f'{args.out or "standard output"}; fill in each "decision", then run `newsclaims entities apply`',
+        f"{args.out or 'standard output'}; {undecided} group(s) undecided "
+        "(decide them with --decide, or in the file), then run `newsclaims entities apply`",
         file=sys.stderr,
     )
     return 0
@@ -144,6 +148,13 @@ def register(sub: Subcommands) -> None:
         "--doc", action="extend", nargs="+", metavar="DOC_ID", help="those of these documents' annotation files"
     )
     k.add_argument("--out", metavar="FILE", help="write the decisions file here (default: standard output)")
+    k.add_argument(
+        "--decide",
+        action="append",
+        metavar="CHOICE",
+        help="fill in decisions: 'suggested' (the best candidate of the group's label, else new), "
+        "or KEY=DECISION / LABEL:KEY=DECISION (none, new, link ID); repeatable, later ones win",
+    )
     p = entities.add_parser("apply", help="apply a decisions file: all of it, or nothing")
     p.add_argument("decisions", metavar="DECISIONS.json")
     for entity_parser in (li, a, r, m, k, p):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import sys
 from pathlib import Path
 
@@ -91,28 +90,70 @@ def _round_agreement(args: argparse.Namespace, root: Path) -> int:
 
 
 def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
-    from newsclaims.annotation.rounds.adjudication import adjudicate
+    from newsclaims.annotation.rounds.adjudication import adjudicate, read_round_decisions
 
-    decisions = json.loads(Path(args.decisions).read_text(encoding="utf-8")) if args.decisions else None
-    result = adjudicate(root, args.name, args.strategy, decisions)
+    if args.push or args.pull is not None:
+        return _round_review(args, root)
+    strategy = args.strategy or "majority"
+    decisions = read_round_decisions(Path(args.decisions)) if args.decisions else None
+    result = adjudicate(root, args.name, strategy, decisions)
     for doc_id, d in result.documents.items():
         kept_conflicts = len(d.conflicts) - len(d.dropped)
         print(
             f"{doc_id}: {d.kept} unit(s) kept; {len(d.conflicts)} not marked by every annotator: "
-            f"{kept_conflicts} kept, {len(d.dropped)} dropped by {args.strategy}"
+            f"{kept_conflicts} kept, {len(d.dropped)} dropped by {strategy}"
         )
     dropped = sum(len(d.dropped) for d in result.documents.values())
     even = any(d.annotators % 2 == 0 for d in result.documents.values())
-    if args.strategy == "majority" and dropped and even:
+    if strategy == "majority" and dropped and even:
         print(
             f"warning: majority of an even number of annotators keeps only what more than half marked; "
             f"{dropped} unit(s) were dropped (listed under 'dropped' in adjudication.json): review them, "
-            "or use --strategy union, prefer:NAME or --decisions",
+            "or use --strategy union, prefer:NAME, --decisions, or --push (a review in Label Studio)",
             file=sys.stderr,
         )
-    print(f"adjudicated round {args.name} ({args.strategy}): wrote {', '.join(result.written) or 'nothing'}")
+    print(f"adjudicated round {args.name} ({strategy}): wrote {', '.join(result.written) or 'nothing'}")
     print("every conflict, kept or dropped, is listed in adjudication.json")
     return 0
+
+
+def _round_review(args: argparse.Namespace, root: Path) -> int:
+    """``--push``: a review project in Label Studio; ``--pull [EXPORT]``: the review into gold."""
+    from newsclaims.annotation.rounds.review import apply_review
+    from newsclaims.annotation.rounds.round import RoundError
+
+    if args.decisions:
+        raise RoundError("--decisions is for adjudication from files; a review in Label Studio decides itself")
+    if args.push and args.pull is not None:
+        raise RoundError("--push creates the review project, --pull applies it: give one of them")
+    if args.pull:  # a downloaded review export: no server needed
+        pulled = apply_review(root, args.name, Path(args.pull).read_bytes())
+    else:
+        require("labelstudio", "label_studio_sdk")
+        from newsclaims.annotation.rounds.review import pull_review, push_review
+        from newsclaims.annotation.rounds.server import connect
+
+        if args.push:
+            strategy = args.strategy or "union"
+            pushed = push_review(root, args.name, connect(), strategy)
+            print(
+                f"pushed the review of round {args.name} to Label Studio project {pushed.project}: "
+                f"{pushed.tasks} task(s), each with every annotator's version as a prediction, "
+                f"pre-filled with {strategy}"
+            )
+            print(f"when the reviewer has submitted every task: newsclaims round adjudicate {args.name} --pull")
+            return 0
+        pulled = pull_review(root, args.name, connect())
+    for issue in pulled.issues:
+        print(issue)
+    result = pulled.result
+    if result is not None:
+        for doc_id, d in result.documents.items():
+            left_out = len(d.dropped)
+            print(f"{doc_id}: reviewed by {d.reviewer}: {d.kept} unit(s) kept, {left_out} of the annotators' left out")
+    written = ", ".join(result.written) if result is not None and result.written else "nothing"
+    print(f"adjudicated round {args.name} (review): wrote {written}; review export kept as {pulled.export}")
+    return 1 if any(not i.warning for i in pulled.issues) else 0
 
 
 def register(sub: Subcommands) -> None:
@@ -138,10 +179,22 @@ def register(sub: Subcommands) -> None:
     rj.add_argument("name")
     rj.add_argument(
         "--strategy",
-        default="majority",
-        help="majority (more than half of the annotators), union (anything anyone marked), or prefer:<annotator>",
+        help="majority (more than half of the annotators; the default), union (anything anyone marked), "
+        "or prefer:<annotator>; with --push, what pre-fills the review (default union)",
     )
     rj.add_argument("--decisions", help="hand-edited JSON: {doc_id: {accept: [unit keys], reject: [unit keys]}}")
+    rj.add_argument(
+        "--push",
+        action="store_true",
+        help="create a Label Studio review project: each annotator's version is a prediction named by them",
+    )
+    rj.add_argument(
+        "--pull",
+        nargs="?",
+        const="",
+        metavar="EXPORT",
+        help="apply the submitted reviews to gold: downloaded from Label Studio, or from a review EXPORT file",
+    )
     rp = rounds.add_parser("push", help="create a Label Studio project with the round's config and tasks")
     rp.add_argument("name")
     rl = rounds.add_parser("pull", help="download the project's export and import it")

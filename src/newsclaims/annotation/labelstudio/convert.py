@@ -96,8 +96,11 @@ IMPORT_RULES = {
     "NC713": "A cancelled (skipped) annotation: not imported (warning).",
     "NC714": "A mention's label differs from the registry's label of the entity id typed for it: the mention "
     "is kept, unlinked, with that id as its proposal (warning).",
+    "NC715": "A review task (round adjudicate --pull) has more than one submitted annotation: none is applied, "
+    "the document's gold is left as it was.",
+    "NC716": "A review task has no submitted annotation yet: the document's gold is left as it was (warning).",
 }
-WARNINGS = {"NC705", "NC707", "NC712", "NC713", "NC714"}
+WARNINGS = {"NC705", "NC707", "NC712", "NC713", "NC714", "NC716"}
 
 
 @dataclass

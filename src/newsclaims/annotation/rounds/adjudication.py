@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from newsclaims.annotation.decisions import Refused, read_decisions_file
 from newsclaims.annotation.labelstudio.config import Pass
 from newsclaims.annotation.rounds.round import Round, RoundError, annotator_files
+from newsclaims.core.files import read_bytes
 from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import (
@@ -34,6 +38,34 @@ STRATEGIES = ("majority", "union")
 Decisions = Mapping[str, Mapping[str, Collection[str]]]
 
 
+class Verdicts(BaseModel):
+    """One document's decisions: the unit keys to keep and to leave out, whatever the strategy says."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    accept: list[str] = Field(default_factory=list)
+    reject: list[str] = Field(default_factory=list)
+
+
+class RoundDecisions(RootModel[dict[str, Verdicts]]):
+    """A ``--decisions`` file of ``round adjudicate``: ``{doc_id: {"accept": [...], "reject": [...]}}``."""
+
+
+class DecisionsRefused(Refused, RoundError):
+    """The decisions file cannot be read or has the wrong shape; nothing was changed."""
+
+
+def read_round_decisions(path: Path) -> Decisions:
+    """A ``--decisions`` file, every problem of its shape located (file, document, field)."""
+
+    def record_of(raw: object, loc: tuple[int | str, ...]) -> tuple[str, tuple[int | str, ...]]:
+        return (str(loc[0]), loc[1:]) if loc and isinstance(raw, dict) else ("-", loc)
+
+    what = "a decisions file ({doc_id: {accept: [unit keys], reject: [unit keys]}})"
+    decisions = read_decisions_file(path, RoundDecisions, DecisionsRefused, what, record_of)
+    return {doc_id: {"accept": v.accept, "reject": v.reject} for doc_id, v in decisions.root.items()}
+
+
 @dataclass(frozen=True)
 class DocumentDecision:
     """One document: how many units were kept, the conflicts left to a person (units not every
@@ -45,10 +77,14 @@ class DocumentDecision:
     problems: tuple[str, ...]
     dropped: tuple[str, ...] = ()  # conflicts the strategy left out of gold
     annotators: int = 0  # how many annotators' files of this document were merged (not in the JSON)
+    reviewer: str | None = None  # who reviewed it in Label Studio (``--pull``), else None
 
     def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"kept": self.kept}
+        if self.reviewer is not None:
+            out["reviewer"] = self.reviewer
         return {
-            "kept": self.kept,
+            **out,
             "conflicts": list(self.conflicts),
             "dropped": list(self.dropped),
             "problems": list(self.problems),
@@ -117,22 +153,71 @@ def _units(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
     return out
 
 
+def _new_gold(doc_id: str, text_sha256: str, annotators: list[str], name: str) -> GoldFile:
+    """The gold file of a document that had none: empty, with this round's provenance."""
+    return GoldFile(
+        schema_version=SCHEMA_VERSION,
+        doc_id=doc_id,
+        text_sha256=text_sha256,
+        provenance=Provenance(annotators=annotators, rounds=[], method=f"adjudicated Label Studio round {name}"),
+        mentions=[],
+        claims=[],
+        attributions=[],
+        noise=[],
+    )
+
+
+def merge_into_gold(
+    repo: Repository, name: str, kind: Pass, doc_id: str, chosen: Sequence[_Unit], contributors: Sequence[str]
+) -> GoldFile:
+    """The document's gold file (or a new one) with the pass's layer replaced by ``chosen``, its
+    sources linked again, and ``contributors`` and the round added to its provenance. Not written."""
+    from newsclaims.annotation.layers import link_source_mentions
+
+    gold_path = repo.layout.gold / f"{doc_id}.json"
+    if gold_path.exists():
+        base = GoldFile.model_validate_json(read_bytes(gold_path))
+    else:
+        text_sha256 = (repo.documents or {})[doc_id].text_sha256
+        base = _new_gold(doc_id, text_sha256, sorted(contributors), name)
+    merged = _replace_layer(kind, base, chosen)
+    merged = link_source_mentions(merged) if kind in ("claims", "entities") else merged
+    annotators = list(dict.fromkeys([*base.provenance.annotators, *sorted(contributors)]))
+    rounds = list(dict.fromkeys([*base.provenance.rounds, name]))
+    provenance = base.provenance.model_copy(update={"annotators": annotators, "rounds": rounds})
+    return merged.model_copy(update={"provenance": provenance})
+
+
+def units_of(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
+    """The records of one pass of a file, by the keys adjudication.json lists them under."""
+    return _units(kind, gold)
+
+
 def adjudicate(
     root: Path, name: str, strategy: str = "majority", decisions: Decisions | None = None
 ) -> AdjudicationResult:
     """Merge the annotators' files into gold; returns (and writes) what was decided and left open."""
-    from newsclaims.annotation.layers import link_source_mentions
-    from newsclaims.validation.rules import check_gold
-
     rnd = Round(root, name)
+    outcome, merged = _merge_round(rnd, Repository.load(root), strategy, decisions)
+    valid = {doc_id: gold for doc_id, gold in merged.items() if not outcome[doc_id].problems}
+    return write_adjudication(root, rnd, AdjudicationResult(name, rnd.kind, strategy, outcome, written=()), valid)
+
+
+def adjudicate_in_memory(rnd: Round, repo: Repository, strategy: str) -> dict[str, GoldFile]:
+    """What ``strategy`` would make of each document's gold file (valid or not); nothing is written."""
+    return _merge_round(rnd, repo, strategy, None)[1]
+
+
+def _merge_round(
+    rnd: Round, repo: Repository, strategy: str, decisions: Decisions | None
+) -> tuple[dict[str, DocumentDecision], dict[str, GoldFile]]:
     kind = rnd.kind
     files = annotator_files(rnd)
-    repo = Repository.load(root)
-    documents, reg = repo.documents or {}, repo.registries
-    layout = Layout(root)
     prefer = strategy.split(":", 1)[1] if strategy.startswith("prefer:") else None
     if strategy not in STRATEGIES and prefer is None:
         raise RoundError(f"strategy {strategy!r}: expected {', '.join(STRATEGIES)} or 'prefer:<annotator>'")
+    if decisions:
+        _check_decisions(kind, files, decisions)
     outcome: dict[str, DocumentDecision] = {}
     merged_files: dict[str, GoldFile] = {}
     for doc_id, by_who in sorted(files.items()):
@@ -155,55 +240,62 @@ def adjudicate(
         keep -= set(doc_decisions.get("reject", []))
         settled = set(doc_decisions.get("accept", [])) | set(doc_decisions.get("reject", []))
         record_of = {k: rec for u in units.values() for k, rec in u.items()}
-        chosen = [record_of[k] for k in sorted(keep)]
-        gold_path = layout.gold / f"{doc_id}.json"
-        base = (
-            GoldFile.model_validate_json(gold_path.read_bytes())
-            if gold_path.exists()
-            else GoldFile(
-                schema_version=SCHEMA_VERSION,
-                doc_id=doc_id,
-                text_sha256=documents[doc_id].text_sha256,
-                provenance=Provenance(
-                    annotators=sorted(by_who), rounds=[], method=f"adjudicated Label Studio round {name}"
-                ),
-                mentions=[],
-                claims=[],
-                attributions=[],
-                noise=[],
-            )
-        )
-        merged = _replace_layer(kind, base, chosen)
-        merged = link_source_mentions(merged) if kind in ("claims", "entities") else merged
-        annotators = list(dict.fromkeys([*base.provenance.annotators, *sorted(by_who)]))
-        rounds = list(dict.fromkeys([*base.provenance.rounds, name]))
-        merged = merged.model_copy(
-            update={"provenance": base.provenance.model_copy(update={"annotators": annotators, "rounds": rounds})}
-        )
-        problems = check_gold(gold_path.name, merged, reg)
+        merged = merge_into_gold(repo, rnd.name, kind, doc_id, [record_of[k] for k in sorted(keep)], sorted(by_who))
         open_conflicts = tuple(k for k in conflicts if k not in settled)
         outcome[doc_id] = DocumentDecision(
             kept=len(keep),
             conflicts=open_conflicts,
-            problems=tuple(str(p) for p in problems),
+            problems=gold_problems(repo, merged),
             dropped=tuple(k for k in open_conflicts if k not in keep),
             annotators=len(units),
         )
-        if not problems:
-            merged_files[doc_id] = merged
-    blocked = [d for d, r in outcome.items() if r.problems]
+        merged_files[doc_id] = merged
+    return outcome, merged_files
+
+
+def gold_problems(repo: Repository, merged: GoldFile) -> tuple[str, ...]:
+    """Why a merged gold file would not validate (the validator's own rules), as report lines."""
+    from newsclaims.validation.rules import check_gold
+
+    return tuple(str(p) for p in check_gold(f"{merged.doc_id}.json", merged, repo.registries))
+
+
+def write_adjudication(
+    root: Path, rnd: Round, result: AdjudicationResult, merged: Mapping[str, GoldFile]
+) -> AdjudicationResult:
+    """Write ``adjudication.json`` and, when every document validates, the gold files; all or nothing."""
+    blocked = [d for d, r in result.documents.items() if r.problems]
     if blocked:
-        result = AdjudicationResult(name, kind, strategy, outcome, written=())
         write_text_atomic(rnd.folder / "adjudication.json", dumps(result.as_dict()))
         raise RoundError(
             f"adjudicated files of {', '.join(blocked)} do not validate; see {rnd.folder / 'adjudication.json'}"
         )
-    for doc_id, merged in merged_files.items():
-        write_text_atomic(layout.gold / f"{doc_id}.json", model_dumps(merged))
-    written = tuple(sorted(f"annotations/gold/{d}.json" for d in merged_files))
-    result = AdjudicationResult(name, kind, strategy, outcome, written)
+    gold = Layout(root).gold
+    for doc_id, file in merged.items():
+        write_text_atomic(gold / f"{doc_id}.json", model_dumps(file))
+    written = tuple(sorted(f"annotations/gold/{d}.json" for d in merged))
+    result = replace(result, written=written)
     write_text_atomic(rnd.folder / "adjudication.json", dumps(result.as_dict()))
     return result
+
+
+def _check_decisions(kind: Pass, files: Mapping[str, Mapping[str, GoldFile]], decisions: Decisions) -> None:
+    """Refuse a decision that would silently do nothing: a document not in the round, a unit key
+    no annotator's file has (a typo, or a key of another pass), one key both accepted and rejected."""
+    wrong: list[str] = []
+    for doc_id, doc_decisions in sorted(decisions.items()):
+        if doc_id not in files:
+            wrong.append(f"{doc_id}: not a document of this round (it has {', '.join(sorted(files)) or 'none'})")
+            continue
+        keys = {k for g in files[doc_id].values() for k in _units(kind, g)}
+        for verdict in ("accept", "reject"):
+            for i, key in enumerate(doc_decisions.get(verdict, [])):
+                if key not in keys:
+                    wrong.append(f"{doc_id}:{verdict}[{i}]: {key!r:.80} is not a unit of any annotator's file")
+        both = set(doc_decisions.get("accept", [])) & set(doc_decisions.get("reject", []))
+        wrong += [f"{doc_id}: {key!r:.80} is both accepted and rejected" for key in sorted(both)]
+    if wrong:
+        raise RoundError("the decisions do not fit the round; nothing was changed:\n  " + "\n  ".join(wrong))
 
 
 def _span_key(r: Mention | NoiseSpan) -> tuple[int, int, EntityLabel | NoiseCategory]:
@@ -256,17 +348,21 @@ def _replace_layer(kind: Pass, base: GoldFile, chosen: Sequence[_Unit]) -> GoldF
         prior = old_claims.get(key)
         claim_ids[key] = f"c{i:03d}"
         update = {"claim_id": claim_ids[key], "cluster_id": prior.cluster_id if prior else None}
-        out_claims.append(c.model_copy(update={**update, "note": prior.note if prior else c.note}))
+        out_claims.append(c.model_copy(update={**update, "note": (prior.note if prior else None) or c.note}))
     # An attribution survives with its claim; its parent only if that was kept too.
     attrs = sorted(
         (r for r in chosen if isinstance(r, _Attr) and r.claim in claim_ids),
         key=lambda r: (claim_ids[r.claim], _key_span(r.record.source), _key_span(r.record.cue)),
     )
     by_key = {_attr_key(r.claim, r.record): f"a{i:03d}" for i, r in enumerate(attrs, 1)}
+    # Label Studio carries no notes: an attribution that gold had already keeps its note.
+    old_claim_key = {c.claim_id: "+".join(map(_key_span, c.fragments)) for c in base.claims}
+    old_notes = {_attr_key(old_claim_key.get(a.claim_id, "-"), a): a.note for a in base.attributions}
     out_attrs: list[Attribution] = []
     for i, r in enumerate(attrs, 1):
         parent = by_key.get(r.parent) if r.parent else None
         source = r.record.source.model_copy(update={"mention_id": None}) if r.record.source else None
+        note = old_notes.get(_attr_key(r.claim, r.record)) or r.record.note
         out_attrs.append(
             r.record.model_copy(
                 update={
@@ -274,6 +370,7 @@ def _replace_layer(kind: Pass, base: GoldFile, chosen: Sequence[_Unit]) -> GoldF
                     "claim_id": claim_ids[r.claim],
                     "parent_id": parent,
                     "source": source,
+                    "note": note,
                 }
             )
         )
