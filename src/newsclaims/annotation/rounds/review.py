@@ -18,6 +18,7 @@ and its gold file is left as it was.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,9 +34,9 @@ from newsclaims.annotation.rounds.adjudication import (
     units_of,
     write_adjudication,
 )
-from newsclaims.annotation.rounds.importing import export_user, keep_export, label_of
+from newsclaims.annotation.rounds.importing import User, export_user, keep_export, label_of
 from newsclaims.annotation.rounds.round import LabelStudioLink, Round, RoundError, annotator_files, task_data
-from newsclaims.annotation.rounds.server import Server, download_export
+from newsclaims.annotation.rounds.server import Server, download_export, server_users
 from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.core.models import GoldFile
 from newsclaims.validation.repository import Repository
@@ -114,11 +115,15 @@ def pull_review(root: Path, name: str, server: Server) -> ReviewPulled:
     link = rnd.manifest().label_studio
     if link is None or link.review is None:
         raise RoundError(f"round {name} has no review project: run `newsclaims round adjudicate {name} --push`")
-    return apply_review(root, name, download_export(server, link.review))
+    export = download_export(server, link.review)
+    # The default export names a user by id alone: the server says whose email that is.
+    emails = {user.id: user.email for user in server_users(server) if user.id is not None and user.email}
+    return apply_review(root, name, export, emails)
 
 
-def apply_review(root: Path, name: str, export: bytes) -> ReviewPulled:
-    """Keep the review export verbatim, then put each document's single submitted review into gold."""
+def apply_review(root: Path, name: str, export: bytes, emails: Mapping[int, str] | None = None) -> ReviewPulled:
+    """Keep the review export verbatim, then put each document's single submitted review into gold.
+    ``emails`` (user id -> email) names a reviewer whom the export gives by id alone."""
     rnd = Round(root, name)
     kind = rnd.kind
     stored = keep_export(rnd, export)
@@ -159,6 +164,9 @@ def apply_review(root: Path, name: str, export: bytes) -> ReviewPulled:
             continue
         aid = label_of(review.get("id"))
         reviewer = export_user(review.get("completed_by"))
+        known = (emails or {}).get(reviewer.id) if reviewer is not None and reviewer.id is not None else None
+        if reviewer is not None and reviewer.email is None and known is not None:
+            reviewer = User(reviewer.id, known)
         out = convert(
             kind,
             review.get("result"),
