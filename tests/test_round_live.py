@@ -34,7 +34,17 @@ if TYPE_CHECKING:
 pytest_plugins = ["labelstudio_server"]
 
 PAGE = 'Home\nThe mayor \U0001f600 said:  "the  bridge   cost $5M"  on Friday.\nShare   this\n'
-OLD = "004_30fd1aad6509c6c0"
+
+
+def a_page_with_attributions() -> str:
+    """A page of the repository whose gold has attributions (whichever pages there are)."""
+    for path in sorted((REPO_ROOT / "annotations/gold").glob("*.json")):
+        if len(json.loads(path.read_bytes())["attributions"]) >= 2:
+            return path.stem
+    raise AssertionError("no gold page with attributions in the repository")
+
+
+OLD = a_page_with_attributions()
 
 
 def claim_results(text: str, utf16_end: bool = False) -> list[dict[str, Any]]:
