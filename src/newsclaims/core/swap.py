@@ -124,9 +124,7 @@ def recover(target: Path) -> list[str]:
     elif not os.path.lexists(target) and old.is_dir():
         os.rename(old, target)
         fsync_folder(target.parent)
-        done.append(
-            f"{shown}/: put back the previous {shown}/ (a build was interrupted before its new one was complete)"
-        )
+        done.append(f"{shown}/: put back the previous {shown}/ (a build was interrupted before the new one was in)")
     for path in leftovers(target):
         _remove(path)
         if path == old:
