@@ -39,6 +39,10 @@ class RepositoryBusy(Exception):
     """Another newsclaims process holds the repository lock; nothing was done."""
 
 
+class RecoveryFailed(OSError):
+    """What a killed swap left could not be finished or removed (a read-only repository, say)."""
+
+
 def new_name(target: Path) -> Path:
     return target.with_name(f".{target.name}-new")
 
@@ -184,10 +188,14 @@ def reading(root: Path, target: Path) -> Iterator[list[str]]:
         done: list[str] = []
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            done = recover(target) if leftovers(target) else []
         except OSError as e:
-            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EBADF):
+            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
                 raise
+        else:
+            try:
+                done = recover(target) if leftovers(target) else []
+            except OSError as e:
+                raise RecoveryFailed(e.errno, f"cannot recover what an interrupted build left ({e})") from e
         fcntl.flock(fd, fcntl.LOCK_SH)  # converts the exclusive lock, or waits for the writer
         yield done
     finally:

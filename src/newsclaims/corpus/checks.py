@@ -232,8 +232,8 @@ def check_corpus(root: Path, jobs: int = 1, *, locked: bool = False) -> list[Pro
             for line in recovered:
                 log.warning("newsclaims: %s", line)
             return _check_locked(root, corpus, jobs)
-    except OSError as e:
-        return [problem("NC100", display(corpus), "", "", f"cannot recover what an interrupted build left ({e})")]
+    except swap.RecoveryFailed as e:
+        return [problem("NC100", display(corpus), "", "", e.strerror or str(e))]
 
 
 def _check_locked(root: Path, corpus: Path, jobs: int, leftovers: bool = True) -> list[Problem]:
