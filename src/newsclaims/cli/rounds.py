@@ -13,7 +13,7 @@ from newsclaims.core.extras import require
 
 def cmd_round(args: argparse.Namespace) -> int:
     """Exit 0 done, 1 refused (bad input, or problems in an import), 2 a file or the server failed."""
-    from newsclaims.annotation.rounds.round import RoundError, ServerError
+    from newsclaims.annotation.rounds.round import RoundError, ServerError, UnreadableRoundFile
 
     handlers = {
         "create": _round_create,
@@ -27,7 +27,7 @@ def cmd_round(args: argparse.Namespace) -> int:
         return handlers[args.round_command](args, repository_root(args.root))
     except (RoundError, OSError) as e:
         print(f"newsclaims round {args.round_command}: {e}", file=sys.stderr)
-        return 2 if isinstance(e, OSError | ServerError) else 1
+        return 2 if isinstance(e, OSError | ServerError | UnreadableRoundFile) else 1
 
 
 def _round_create(args: argparse.Namespace, root: Path) -> int:
@@ -50,13 +50,15 @@ def _round_import(args: argparse.Namespace, root: Path) -> int:
     """``round import NAME EXPORT`` and ``round pull NAME`` (which downloads the export first)."""
     if args.round_command == "import":
         from newsclaims.annotation.rounds.importing import import_export
+        from newsclaims.annotation.rounds.round import MAX_EXPORT, Round, read_round_file
 
-        report = import_export(root, args.name, Path(args.export).read_bytes())
+        Round(root, args.name)  # the name, checked before the export is even read
+        report = import_export(root, args.name, read_round_file(Path(args.export), limit=MAX_EXPORT), args.force)
     else:
         require("labelstudio", "label_studio_sdk")
         from newsclaims.annotation.rounds.server import connect, pull
 
-        report = pull(root, args.name, connect())
+        report = pull(root, args.name, connect(), args.force)
     for issue in report.issues:
         print(issue)
     print(
@@ -120,14 +122,15 @@ def _round_adjudicate(args: argparse.Namespace, root: Path) -> int:
 def _round_review(args: argparse.Namespace, root: Path) -> int:
     """``--push``: a review project in Label Studio; ``--pull [EXPORT]``: the review into gold."""
     from newsclaims.annotation.rounds.review import apply_review
-    from newsclaims.annotation.rounds.round import RoundError
+    from newsclaims.annotation.rounds.round import MAX_EXPORT, Round, RoundError, read_round_file
 
     if args.decisions:
         raise RoundError("--decisions is for adjudication from files; a review in Label Studio decides itself")
     if args.push and args.pull is not None:
         raise RoundError("--push creates the review project, --pull applies it: give one of them")
     if args.pull:  # a downloaded review export: no server needed
-        pulled = apply_review(root, args.name, Path(args.pull).read_bytes())
+        Round(root, args.name)  # the name, checked before the export is even read
+        pulled = apply_review(root, args.name, read_round_file(Path(args.pull), limit=MAX_EXPORT))
     else:
         require("labelstudio", "label_studio_sdk")
         from newsclaims.annotation.rounds.review import pull_review, push_review
@@ -173,6 +176,8 @@ def register(sub: Subcommands) -> None:
     ri = rounds.add_parser("import", help="keep a Label Studio JSON export verbatim and convert it per annotator")
     ri.add_argument("name")
     ri.add_argument("export")
+    force = "import an annotation even where it is older than (or by another user than) what its annotator file holds"
+    ri.add_argument("--force", action="store_true", help=force)
     ra = rounds.add_parser("agreement", help="write agreement.json and agreement.md")
     ra.add_argument("name")
     rj = rounds.add_parser("adjudicate", help="merge the annotators into gold")
@@ -199,6 +204,7 @@ def register(sub: Subcommands) -> None:
     rp.add_argument("name")
     rl = rounds.add_parser("pull", help="download the project's export and import it")
     rl.add_argument("name")
+    rl.add_argument("--force", action="store_true", help=force)
     for round_parser in (rc, ri, ra, rj, rp, rl):
         round_parser.add_argument("--root", help="repository folder (default: the one here)")
         round_parser.set_defaults(func=cmd_round)

@@ -99,8 +99,12 @@ IMPORT_RULES = {
     "NC715": "A review task (round adjudicate --pull) has more than one submitted annotation: none is applied, "
     "the document's gold is left as it was.",
     "NC716": "A review task has no submitted annotation yet: the document's gold is left as it was (warning).",
+    "NC717": "An annotation older (updated_at) than the one its annotator file holds, or made by another user: "
+    "not imported, the line says what it would change (round import --force imports it).",
+    "NC718": "round import --force: an annotation older than, or by another user than, what its annotator file "
+    "held replaced it; the line says what changed (warning).",
 }
-WARNINGS = {"NC705", "NC707", "NC712", "NC713", "NC714", "NC716"}
+WARNINGS = {"NC705", "NC707", "NC712", "NC713", "NC714", "NC716", "NC718"}
 
 
 @dataclass

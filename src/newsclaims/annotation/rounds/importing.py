@@ -7,21 +7,42 @@ way, by id and by email. A name is never made up from an email, and two differen
 become one annotator. Whatever is not imported is a line of the report, and stays in the kept
 export: an unknown user (NC709), a second task for a document (NC710), a second annotation by
 the same user on a task (NC711), a draft (NC712), a cancelled annotation (NC713).
+
+An import never loses work silently. ``imports.json`` in the round folder records, for each
+annotator file, the annotation it was made from (id, task, ``updated_at``, user, export). An
+annotation older than that one (or with no ``updated_at`` where the file's had one), or made by
+another user, does not overwrite the file: it is a line (NC717) saying what it would change,
+unless ``force`` (then a warning, NC718). An export of another Label Studio project than the
+round's, or whose results use none of the round's config's controls (another pass), is refused
+as a whole: nothing is written but the export itself, kept verbatim. The round's lock
+(``Round.lock``) is held throughout, so two imports never interleave their files.
 """
 
 from __future__ import annotations
 
-import json
+import datetime
 import re
-from collections import defaultdict
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+
+from newsclaims.annotation.labelstudio.config import Pass, labeling_config
 from newsclaims.annotation.labelstudio.convert import Issue, convert
-from newsclaims.annotation.rounds.round import Account, Round, RoundError
+from newsclaims.annotation.rounds.round import (
+    Account,
+    Round,
+    RoundError,
+    RoundManifest,
+    parse_json,
+    read_round_file,
+)
 from newsclaims.core.documents import sha256_hex
 from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
+from newsclaims.core.models import GoldFile
 from newsclaims.validation.repository import Repository
 
 
@@ -128,29 +149,187 @@ def label_of(value: object) -> str:
 
 def keep_export(rnd: Round, export: bytes) -> Path:
     """Store ``export`` byte for byte as ``exports/<sha256 prefix>.json`` (once), before anything reads it."""
-    stored = rnd.folder / "exports" / f"{sha256_hex(export)[:16]}.json"
+    name = f"{sha256_hex(export)[:16]}.json"
+    stored = rnd.target("exports", name)
     if not stored.exists():
-        stored.parent.mkdir(parents=True, exist_ok=True)
-        tmp = stored.with_suffix(".tmp")
+        rnd.target("exports").mkdir(parents=True, exist_ok=True)
+        tmp = rnd.target("exports", f".{name}.tmp")
         tmp.write_bytes(export)
         tmp.replace(stored)
-    return stored
+    return rnd.folder / "exports" / name
 
 
-def import_export(root: Path, name: str, export: bytes) -> ImportReport:
-    """Store the export verbatim, then convert each annotation into its annotator's file."""
+LEDGER = "imports.json"
+
+
+class Held(BaseModel):
+    """What one annotator file holds: the annotation it was imported from (``imports.json``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    annotation: str
+    task: str
+    updated_at: str | None = None
+    user: Account
+    export: str
+
+
+_LEDGER = TypeAdapter(dict[str, Held])
+
+
+def read_ledger(rnd: Round) -> dict[str, Held]:
+    """``imports.json``: annotator file (``annotators/<who>/<doc_id>.json``) -> what it holds."""
+    path = rnd.folder / LEDGER
+    if not path.exists() and not path.is_symlink():
+        return {}  # a round imported before the ledger: its files are guarded from their next import on
+    shown = path.relative_to(rnd.root).as_posix()
+    raw = read_round_file(path, shown)
+    parse_json(raw, shown)
+    try:
+        return _LEDGER.validate_json(raw)
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(map(str, err["loc"])) or "-"
+        raise RoundError(f"{shown}: {where}: {err['msg']} (it records what each annotator file holds)") from None
+
+
+def round_controls(rnd: Round, kind: Pass) -> set[str]:
+    """The control names of the round's ``config.xml`` (as sent), the ``from_name`` of every result."""
+    try:
+        root = ET.fromstring(read_round_file(rnd.folder / "config.xml"))
+    except (RoundError, ET.ParseError):
+        root = ET.fromstring(labeling_config(kind))  # what create_round wrote, had it been kept
+    return {e.attrib["name"] for e in root.iter() if "toName" in e.attrib and "name" in e.attrib}
+
+
+def _used_controls(annotation: object) -> set[str]:
+    results = annotation.get("result") if isinstance(annotation, dict) else None
+    return {
+        r["from_name"]
+        for r in (results if isinstance(results, list) else [])
+        if isinstance(r, dict) and r.get("type") != "relation" and isinstance(r.get("from_name"), str)
+    }
+
+
+def _refuse_other_project_or_pass(tasks: list[Any], manifest: RoundManifest, controls: set[str], kept: Path) -> None:
+    """An export of another project, or of another pass, is refused whole: it would overwrite good files."""
+    project = manifest.label_studio.project if manifest.label_studio is not None else None
+    if project is not None:
+        others = sorted(
+            {
+                t["project"]
+                for t in tasks
+                if isinstance(t, dict) and type(t.get("project")) is int and t["project"] != project
+            }
+        )
+        if others:
+            theirs = ", ".join(map(str, others[:5]))
+            raise RoundError(
+                f"the export holds tasks of Label Studio project {theirs}, not this round's project {project}: "
+                f"nothing imported (the export is kept as {kept})"
+            )
+    used: set[str] = set()
+    for task in tasks:
+        annotations = task.get("annotations") if isinstance(task, dict) else None
+        for ann in annotations if isinstance(annotations, list) else []:
+            used |= _used_controls(ann)
+    if used and not used & controls:
+        shown = ", ".join(repr(label_of(u)) for u in sorted(used)[:5])
+        raise RoundError(
+            f"the export's results use the controls {shown}, none of this round's config "
+            f"({', '.join(sorted(controls))}): an export of another pass? nothing imported "
+            f"(the export is kept as {kept})"
+        )
+
+
+def _when(value: str | None) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=datetime.UTC)
+
+
+def _updated_at(annotation: dict[str, Any]) -> str | None:
+    value = annotation.get("updated_at")
+    return value if isinstance(value, str) and value else None
+
+
+def _overwrites(c: _Candidate, held: Held | None, file: str) -> str:
+    """Why ``c`` must not replace what ``file`` holds ("" when it may)."""
+    if held is None:
+        return ""
+    mine, theirs = held.user, c.user
+    if (mine.id is not None and theirs.id is not None and mine.id != theirs.id) or (
+        mine.email and theirs.email and mine.email.casefold() != theirs.email.casefold()
+    ):
+        return (
+            f"it is {theirs}'s, but {file} holds annotation {held.annotation} of user {mine} "
+            "(were the round's accounts changed?)"
+        )
+    new, old = _when(_updated_at(c.annotation)), _when(held.updated_at)
+    if old is None:
+        return ""
+    if new is None:
+        return f"it has no updated_at; {file} holds annotation {held.annotation} updated {held.updated_at}"
+    if new < old:
+        return (
+            f"it was updated {_updated_at(c.annotation)}, before annotation {held.annotation} "
+            f"(updated {held.updated_at}) that {file} holds"
+        )
+    return ""
+
+
+def _change(old: GoldFile | None, new: GoldFile) -> str:
+    """What replacing ``old`` by ``new`` would do, layer by layer, in a few words."""
+    from newsclaims.annotation.agreement import layer_units
+
+    if old is None:
+        return "replace a file that cannot be read"
+    before, after = layer_units(old), layer_units(new)
+    said = []
+    for layer in ("noise", "mentions", "claims", "attribution_triple"):
+        a, b = Counter(before.get(layer, [])), Counter(after.get(layer, []))
+        removed, added = sum((a - b).values()), sum((b - a).values())
+        if removed or added:
+            name = "attributions" if layer == "attribution_triple" else layer
+            said.append(f"{name} -{removed} +{added} of {sum(a.values())}")
+    if said:
+        return "change " + ", ".join(said)
+    return "change no span (notes, links or choices at most)" if old != new else "change nothing"
+
+
+def _held_file(path: Path) -> GoldFile | None:
+    try:
+        return GoldFile.model_validate_json(read_round_file(path))
+    except (RoundError, ValidationError):
+        return None
+
+
+def import_export(root: Path, name: str, export: bytes, force: bool = False) -> ImportReport:
+    """Store the export verbatim, then convert each annotation into its annotator's file.
+
+    ``force``: an annotation older than (or by another user than) what its annotator file holds
+    replaces it all the same, with a warning line; without it, such an annotation is refused."""
     rnd = Round(root, name)
     manifest = rnd.manifest()
     kind = rnd.kind
+    with rnd.lock():
+        return _import(rnd, manifest, kind, export, force)
+
+
+def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, force: bool) -> ImportReport:
     stored = keep_export(rnd, export)
     report = ImportReport(export=stored.relative_to(rnd.folder).as_posix())
-    try:
-        tasks = json.loads(export)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise RoundError(f"the export is not JSON ({e}); it is kept as {stored}") from e
+    tasks = parse_json(export, f"the export (kept as {stored})")
     if not isinstance(tasks, list):
         raise RoundError(f"the export is not a list of tasks; it is kept as {stored}")
-    repo = Repository.load(root)
+    controls = round_controls(rnd, kind)
+    _refuse_other_project_or_pass(tasks, manifest, controls, stored)
+    ledger = read_ledger(rnd)
+    repo = Repository.load(rnd.root)
     documents, reg = repo.documents or {}, repo.registries
     annotators = Annotators(manifest.all_accounts())
     issues = report.issues
@@ -209,6 +388,12 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
             if who is None:
                 issues.append(Issue(tid, aid, "-", "NC709", why))
                 continue
+            used = _used_controls(ann)
+            if used and not used & controls:  # another pass's work would leave this pass's layer empty
+                shown = ", ".join(repr(label_of(u)) for u in sorted(used)[:5])
+                message = f"its results use {shown}, none a control of this round's config: not imported"
+                issues.append(Issue(tid, aid, "-", "NC703", message))
+                continue
             order = (str(ann.get("updated_at") or ""), aid.zfill(12))
             candidates.append(_Candidate(who, user, order, ann, tid, doc.doc_id))
     # Two different users for one annotator (an account known by email only, say): neither is taken.
@@ -231,24 +416,45 @@ def import_export(root: Path, name: str, export: bytes) -> ImportReport:
         if kept is not None and kept is not c:
             message = f"{c.who} annotated this task again: annotation {label_of(kept.annotation.get('id'))} is imported"
             issues.append(Issue(c.task, label_of(c.annotation.get("id")), "-", "NC711", message))
+    to_write: list[tuple[str, GoldFile]] = []
     for (who, doc_id), c in sorted(chosen.items()):
+        aid = label_of(c.annotation.get("id"))
         out = convert(
             kind,
             c.annotation.get("result"),
             documents[doc_id],
             reg,
             task=c.task,
-            annotation=label_of(c.annotation.get("id")),
+            annotation=aid,
             annotator=who,
-            round_name=name,
+            round_name=rnd.name,
         )
-        issues += out.issues
         path = rnd.annotator_file(who, doc_id)
-        write_text_atomic(path, model_dumps(out.gold))
+        file = path.relative_to(rnd.folder).as_posix()
+        why = _overwrites(c, ledger.get(file), file) if path.exists() else ""
+        if why:
+            change = _change(_held_file(path), out.gold)
+            if not force:
+                message = f"{why}: importing it would {change}; not imported (--force imports it)"
+                issues.append(Issue(c.task, aid, "-", "NC717", message))
+                continue
+            issues.append(Issue(c.task, aid, "-", "NC718", f"{why}: imported all the same (--force): {change}"))
+        issues += out.issues
+        made_by = Account(id=c.user.id, email=c.user.email)
+        ledger[file] = Held(
+            annotation=aid, task=c.task, updated_at=_updated_at(c.annotation), user=made_by, export=report.export
+        )
+        to_write.append((file, out.gold))
+    if to_write:
+        # The ledger first: a crash before the files leaves it ahead of them, which refuses an older
+        # import (nothing lost) rather than letting one through.
+        write_text_atomic(rnd.target(LEDGER), dumps(_LEDGER.dump_python(dict(sorted(ledger.items())), mode="json")))
+    for file, gold in to_write:
+        write_text_atomic(rnd.target(*Path(file).parts), model_dumps(gold))
         report.imported += 1
-        report.written.append(path.relative_to(rnd.folder).as_posix())
+        report.written.append(file)
     issues.sort()
-    write_text_atomic(rnd.folder / "import-report.json", dumps(report.as_dict()))
+    write_text_atomic(rnd.target("import-report.json"), dumps(report.as_dict()))
     return report
 
 

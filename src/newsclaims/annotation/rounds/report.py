@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsclaims.annotation.labelstudio.config import PASSES, Pass
-from newsclaims.annotation.rounds.round import Round, RoundPass, annotator_files
+from newsclaims.annotation.rounds.round import Round, RoundError, RoundPass, annotator_files
 from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.validation.repository import Repository
 
@@ -140,10 +140,12 @@ class AgreementReport:
 
 def round_agreement(root: Path, name: str) -> AgreementReport:
     """Compute the agreement report and write ``agreement.json`` and ``agreement.md``."""
-    report = compute_agreement(root, name)
-    folder = Round(root, name).folder
-    write_text_atomic(folder / "agreement.json", dumps(report.as_dict()))
-    write_text_atomic(folder / "agreement.md", agreement_markdown(report))
+    rnd = Round(root, name)
+    rnd.manifest()  # no such round, or a broken round.json: said before anything else
+    with rnd.lock():  # an import meanwhile would change the files under the report
+        report = compute_agreement(root, name)
+        write_text_atomic(rnd.target("agreement.json"), dumps(report.as_dict()))
+        write_text_atomic(rnd.target("agreement.md"), agreement_markdown(report))
     return report
 
 
@@ -166,6 +168,9 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     links: dict[str, LinkTally] = defaultdict(LinkTally)
     disagreements: list[Disagreement] = []
     for doc_id in sorted(files):
+        if doc_id not in documents:
+            who = ", ".join(sorted(files[doc_id]))
+            raise RoundError(f"{rnd.folder / 'annotators'}: the file(s) of {who} for {doc_id}: no such document")
         text = documents[doc_id].text
         for a, b in combinations(sorted(files[doc_id]), 2):
             pair = f"{a}~{b}"

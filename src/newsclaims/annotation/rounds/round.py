@@ -17,13 +17,18 @@ same files to and from a running Label Studio.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import fcntl
 import json
+import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +39,7 @@ from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_resul
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, Entity, GoldFile
-from newsclaims.validation.sources import load_sources
+from newsclaims.validation.sources import InvalidInputs, load_sources
 
 PREDICTIONS = ("gold", "rules", "none")
 
@@ -48,14 +53,24 @@ class RoundError(ValueError):
     """The round cannot be created or read; nothing was changed."""
 
 
+class UnreadableRoundFile(RoundError):
+    """A file of the round (or an export) could not be read as JSON at all: exit 2, not 1."""
+
+
 class ServerError(RoundError):
     """Label Studio could not be reached, or answered with an error (one line, no secret in it)."""
 
 
 def _name(value: str, what: str) -> str:
-    if not re.match(NAME_PATTERN, value):
-        raise RoundError(f"{what} {value!r} is not a valid name: lower-case letters, digits, '_' or '-'")
+    if not isinstance(value, str) or not re.match(NAME_PATTERN, value):
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:79] + "…"
+        raise RoundError(f"{what} {shown} is not a valid name: lower-case letters, digits, '_' or '-'")
     return value
+
+
+def _printable(text: str) -> str:
+    """``text`` on one line: what came from a file may hold newlines."""
+    return text if text.isprintable() else json.dumps(text, ensure_ascii=False)[1:-1]
 
 
 # An email as Label Studio accepts one, loosely: something@something, no spaces.
@@ -149,32 +164,152 @@ class RoundManifest(BaseModel):
         return merged
 
 
+# The round files read here are small (round.json, annotator files, imports.json): far below this.
+MAX_ROUND_FILE = 64 << 20
+# An export may be large (every task's text, every annotation): read whole, so bounded all the same.
+MAX_EXPORT = 1 << 30
+# Nesting deeper than any round file or Label Studio export has (an export is about 8 deep).
+MAX_DEPTH = 100
+# How long a round command waits for another one on the same round to end (see ``Round.lock``).
+LOCK_WAIT = 60.0
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path`` resolved, symlinks included, when it stays inside the repository ``root``.
+
+    Checked before every write of the round code: where the name lives (its folder resolved)
+    and, when it is a symlink, where it points. Neither has to exist yet.
+    """
+    # core/paths.py (inside_repository, being added by the "writes" work) does the same; this
+    # one goes once that lands.
+    base = os.path.realpath(root)
+    lives = os.path.join(os.path.realpath(path.parent), path.name)
+    for where in (lives, os.path.realpath(path)):
+        if where != base and not where.startswith(base.rstrip(os.sep) + os.sep):
+            raise RoundError(f"{path}: refused: it resolves to {where}, outside the repository {base}")
+    return Path(lives)
+
+
+def _depth(data: object) -> int:
+    """How deeply ``data`` nests (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"key {key!r} appears twice in one object")
+        seen[key] = value
+    return seen
+
+
+def parse_json(data: bytes, where: str) -> object:
+    """JSON of a round file or an export: duplicate keys and deep nesting refused (``RoundError``)."""
+    # The shared JSON reader of core/ (duplicate keys, depth, size: "the JSON reader policy",
+    # being added) replaces this once it lands.
+    try:
+        parsed = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
+    except UnicodeDecodeError as e:
+        raise UnreadableRoundFile(f"{where}: not UTF-8 (byte {e.start})") from None
+    except RecursionError:
+        raise UnreadableRoundFile(f"{where}: nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as e:  # a JSONDecodeError, or a key twice
+        raise UnreadableRoundFile(f"{where}: not JSON ({e})") from None
+    if _depth(parsed) > MAX_DEPTH:
+        raise UnreadableRoundFile(f"{where}: nested more than {MAX_DEPTH} levels deep")
+    return parsed
+
+
+def read_round_file(path: Path, what: str = "", limit: int = MAX_ROUND_FILE) -> bytes:
+    """The bytes of a regular file of the round, or of an export (no FIFO, device or folder; at most ``limit``)."""
+    where = what or str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise UnreadableRoundFile(f"{where}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableRoundFile(f"{where}: is a folder, expected a file") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise UnreadableRoundFile(f"{where}: is a folder, expected a file")
+        if not stat.S_ISREG(info.st_mode):
+            raise UnreadableRoundFile(f"{where}: not a regular file (a FIFO, a device?): only regular files are read")
+        if info.st_size > limit:
+            raise UnreadableRoundFile(f"{where}: {info.st_size} bytes, more than the {limit} newsclaims reads of it")
+        with os.fdopen(os.dup(fd), "rb") as f:
+            return f.read(limit + 1)
+    finally:
+        os.close(fd)
+
+
 @dataclass(frozen=True)
 class Round:
+    """A round of the repository at ``root``; its name is checked (a name, never a path) when made."""
+
     root: Path
     name: str
+
+    def __post_init__(self) -> None:
+        _name(self.name, "round")
 
     @property
     def folder(self) -> Path:
         return Layout(self.root).rounds / self.name
 
+    def target(self, *parts: str) -> Path:
+        """A path of the round folder that may be written: inside the repository once resolved."""
+        return inside(self.root, self.folder.joinpath(*parts))
+
+    @contextlib.contextmanager
+    def lock(self, wait: float = LOCK_WAIT) -> Iterator[None]:
+        """Hold the round's advisory lock (``.lock`` in its folder, ``flock``) while writing it.
+
+        Two imports (or an import and an agreement) of one round would otherwise interleave
+        their annotator files. The second waits up to ``wait`` seconds, then is refused."""
+        path = self.target(".lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+        except FileNotFoundError:
+            raise RoundError(f"{self.folder}: no such round (create it with `newsclaims round create`)") from None
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise RoundError(
+                            f"round {self.name} is busy: another newsclaims command holds {path} "
+                            f"(waited {wait:g} s); try again when it has ended"
+                        ) from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
     def manifest(self) -> RoundManifest:
         path = self.folder / "round.json"
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             raise RoundError(f"{path}: no such round (create it with `newsclaims round create`)")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise RoundError(f"{path}: not JSON ({e})") from e
+        data = parse_json(read_round_file(path), str(path))
         if not isinstance(data, dict):
             raise RoundError(f"{path}: expected a JSON object")
         if data.get("pass") not in ROUND_PASSES:
-            raise RoundError(f"round.json: unknown pass {data.get('pass')!r}")
+            raise RoundError(f"{path}: pass: unknown pass {data.get('pass')!r:.40}")
         try:
             return RoundManifest.model_validate(data)
         except ValidationError as e:
-            wrong = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())
-            raise RoundError(f"{path}: {wrong}") from e
+            wrong = "; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors()[:3])
+            raise RoundError(f"{path}: {_printable(wrong)}") from None
 
     @property
     def kind(self) -> Pass:
@@ -233,9 +368,17 @@ def create_round(
         raise RoundError(f"doc_id(s) listed twice: {', '.join(twice)}")
     # "name=17" or "name=bea@newsroom.org" also says which Label Studio user is that annotator.
     names, accounts = parse_annotators(annotators)
-    if rnd.folder.exists():
+    inside(root, rnd.folder)
+    if rnd.folder.exists() or rnd.folder.is_symlink():
         raise RoundError(f"{rnd.folder} exists already: choose another round name")
-    src = load_sources(root)
+    try:
+        src = load_sources(root)
+    except InvalidInputs as e:
+        listed = "; ".join(_printable(str(p)) for p in e.problems[:3])
+        more = f"; and {len(e.problems) - 3} more" if len(e.problems) > 3 else ""
+        raise RoundError(
+            f"the repository has {len(e.problems)} problem(s), fix them first (newsclaims validate): {listed}{more}"
+        ) from None
     unknown = [d for d in docs if d not in src.documents]
     if unknown:
         raise RoundError(f"unknown doc_id(s): {', '.join(unknown)} (see seeds/manifest.json)")
@@ -273,10 +416,25 @@ def create_round(
 
 
 def annotator_files(rnd: Round) -> dict[str, dict[str, GoldFile]]:
-    """doc_id -> annotator -> file."""
+    """doc_id -> annotator -> file; a file that cannot be read is a ``RoundError`` naming it."""
     out: dict[str, dict[str, GoldFile]] = defaultdict(dict)
-    for path in sorted((rnd.folder / "annotators").glob("*/*.json")):
-        out[path.stem][path.parent.name] = GoldFile.model_validate_json(path.read_bytes())
+    folder = rnd.folder / "annotators"
+    for path in sorted(folder.glob("*/*.json")):
+        shown = path.relative_to(rnd.root).as_posix()
+        _name(path.parent.name, f"{shown}: annotator")
+        _name(path.stem, f"{shown}: doc_id")
+        raw = read_round_file(path, shown)
+        parse_json(raw, shown)  # duplicate keys and depth, which pydantic does not refuse
+        try:
+            gold = GoldFile.model_validate_json(raw)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(map(str, err["loc"])) or "-"
+            more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+            raise RoundError(_printable(f"{shown}: {where}: not an annotator file: {err['msg']}{more}")) from None
+        if gold.doc_id != path.stem:
+            raise RoundError(f"{shown}: doc_id: {gold.doc_id!r} is not the file's name")
+        out[path.stem][path.parent.name] = gold
     return out
 
 

@@ -29,7 +29,15 @@ from label_studio_sdk.core.api_error import ApiError
 from label_studio_sdk.core.parse_error import ParsingError
 
 from newsclaims.annotation.rounds.importing import ImportReport, import_export
-from newsclaims.annotation.rounds.round import Account, LabelStudioLink, Round, RoundError, ServerError
+from newsclaims.annotation.rounds.round import (
+    Account,
+    LabelStudioLink,
+    Round,
+    RoundError,
+    ServerError,
+    parse_json,
+    read_round_file,
+)
 from newsclaims.core.jsonio import dumps, write_text_atomic
 
 DEFAULT_TIMEOUT = 15.0  # seconds; LABEL_STUDIO_TIMEOUT overrides it
@@ -286,8 +294,14 @@ def push(root: Path, name: str, server: Server) -> Pushed:
     manifest = rnd.manifest()
     if manifest.label_studio is not None and manifest.label_studio.project is not None:
         raise RoundError(f"round {name} was pushed already (project {manifest.label_studio.project})")
-    config = (rnd.folder / "config.xml").read_text(encoding="utf-8")
-    tasks = json.loads((rnd.folder / "tasks.json").read_text(encoding="utf-8"))
+    config_file, tasks_file = rnd.folder / "config.xml", rnd.folder / "tasks.json"
+    try:
+        config = read_round_file(config_file).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise RoundError(f"{config_file}: not UTF-8 (byte {e.start})") from None
+    tasks = parse_json(read_round_file(tasks_file), str(tasks_file))
+    if not isinstance(tasks, list):
+        raise RoundError(f"{tasks_file}: expected a list of tasks")
     accounts = match_accounts(manifest.annotators, manifest.all_accounts(), server_users(server))
     overlap = len(manifest.annotators)
     with server.talking() as client:
@@ -305,15 +319,16 @@ def push(root: Path, name: str, server: Server) -> Pushed:
     server.import_or_delete(project_id, tasks)
     link = LabelStudioLink(project=project_id)
     pushed = manifest.model_copy(update={"label_studio": link, "accounts": {**manifest.accounts, **accounts}})
-    write_text_atomic(rnd.folder / "round.json", dumps(pushed.as_dict()))
+    with rnd.lock():
+        write_text_atomic(rnd.target("round.json"), dumps(pushed.as_dict()))
     return Pushed(project_id, len(tasks), overlap, accounts)
 
 
-def pull(root: Path, name: str, server: Server) -> ImportReport:
+def pull(root: Path, name: str, server: Server, force: bool = False) -> ImportReport:
     """Download the project's JSON export (every task) and import it like a downloaded file."""
     rnd = Round(root, name)
     project = _project(rnd)
-    return import_export(root, name, download_export(server, project))
+    return import_export(root, name, download_export(server, project), force)
 
 
 def download_export(server: Server, project: int) -> bytes:
@@ -323,7 +338,7 @@ def download_export(server: Server, project: int) -> bytes:
         export = b"".join(chunks)
     try:
         tasks = json.loads(export)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         html = re.search(rb"(?i)<(!doctype|html)", export[:512])
         raise server.failed("the export is an HTML page, not JSON" if html else "the export is not JSON") from None
     if not isinstance(tasks, list):
