@@ -207,6 +207,16 @@ def test_a_server_failure_is_one_line_without_the_key(
     assert elapsed < TIMEOUT + 5  # no retries, no long wait
     assert (Round(repo, "r").folder / "round.json").read_bytes() == before  # nothing recorded
     assert not (Round(repo, "pulled").folder / "exports").exists()  # no half export kept
+    assert not [p for p in repo.rglob("*") if p.is_file() and KEY.encode() in p.read_bytes()]  # nor in a file
+
+
+def test_the_default_timeout_is_short(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A server that never answers is given up on after DEFAULT_TIMEOUT, not the SDK's 60 s.
+    from newsclaims.annotation.rounds.server import DEFAULT_TIMEOUT, connect
+
+    server = connect({"LABEL_STUDIO_URL": f"http://{HOST}:9", "LABEL_STUDIO_API_KEY": KEY})
+    assert server.timeout == DEFAULT_TIMEOUT <= 15
+    assert KEY not in repr(server)
 
 
 def test_the_real_command_prints_one_line_and_no_key(repo: Path, misbehaving: Callable[[str], str]) -> None:

@@ -313,6 +313,13 @@ def test_a_rounds_folder_symlinked_out_of_the_repository_is_refused(repo: Path, 
     assert tree(away) == before
 
 
+def test_a_new_round_folder_has_the_mode_of_a_plain_mkdir(repo: Path) -> None:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    rnd = noise_round(repo)
+    assert rnd.folder.stat().st_mode & 0o777 == 0o777 & ~mask  # not mkdtemp's 0700
+
+
 @pytest.mark.parametrize(
     ("argv", "says"),
     [

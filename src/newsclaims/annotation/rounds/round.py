@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -39,6 +38,7 @@ from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_resul
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, Entity, GoldFile
+from newsclaims.core.paths import OutsideRepository, inside_repository, make_temp_folder
 from newsclaims.validation.sources import InvalidInputs, load_sources
 
 PREDICTIONS = ("gold", "rules", "none")
@@ -177,17 +177,12 @@ LOCK_WAIT = 60.0
 def inside(root: Path, path: Path) -> Path:
     """``path`` resolved, symlinks included, when it stays inside the repository ``root``.
 
-    Checked before every write of the round code: where the name lives (its folder resolved)
-    and, when it is a symlink, where it points. Neither has to exist yet.
-    """
-    # core/paths.py (inside_repository, being added by the "writes" work) does the same; this
-    # one goes once that lands.
-    base = os.path.realpath(root)
-    lives = os.path.join(os.path.realpath(path.parent), path.name)
-    for where in (lives, os.path.realpath(path)):
-        if where != base and not where.startswith(base.rstrip(os.sep) + os.sep):
-            raise RoundError(f"{path}: refused: it resolves to {where}, outside the repository {base}")
-    return Path(lives)
+    Checked before every write of the round code (``core.paths.inside_repository``): where the
+    name lives (its folder resolved) and, when it is a symlink, where it points."""
+    try:
+        return inside_repository(root, path)
+    except OutsideRepository as e:
+        raise RoundError(str(e)) from None
 
 
 def _depth(data: object) -> int:
@@ -404,7 +399,7 @@ def create_round(
         accounts=accounts,
     )
     rnd.folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=rnd.folder.parent))
+    tmp = make_temp_folder(rnd.folder.parent, f".{name}-")  # the umask's mode, not mkdtemp's 0700
     try:
         (tmp / "round.json").write_text(dumps(manifest.as_dict()), encoding="utf-8")
         (tmp / "config.xml").write_text(labeling_config(pass_), encoding="utf-8")
