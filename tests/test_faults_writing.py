@@ -316,6 +316,7 @@ def build_process(root: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([*NEWSCLAIMS, "build", "--root", str(root)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
+@pytest.mark.slow  # real builds, killed and rerun: `make test` runs it, `make test-fast` does not
 def test_kill_9_at_a_random_moment_leaves_old_or_new(repo: Path) -> None:
     """Real builds killed with SIGKILL at random moments over a build's duration (the seed is in
     the failure message): each time the old corpus or the new one, complete."""
@@ -538,6 +539,7 @@ def test_a_second_build_is_refused_while_one_runs(repo: Path) -> None:
     assert tree(repo) == before
 
 
+@pytest.mark.slow
 def test_two_builds_at_once(repo: Path) -> None:
     """Two real builds started together: each ends built or refused, never both refused, and the
     corpus is the new one, complete."""
