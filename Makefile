@@ -16,7 +16,7 @@ export HF_DATASETS_OFFLINE := 1
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt src/newsclaims/validation/_clean.c
+$(STAMP): pyproject.toml constraints.txt src/newsclaims/validation/_clean.c src/newsclaims/core/_jsonscan.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)

@@ -7,6 +7,7 @@ tests of the screen would otherwise be skipped and CI stay green.
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
 import sysconfig
@@ -17,16 +18,18 @@ def main() -> int:
     if shutil.which(compiler) is None:
         print(f"check_extension: no C compiler ({compiler}): the screen is not expected, the rules run alone")
         return 0
-    try:
-        import newsclaims.validation._clean  # noqa: F401
-    except ImportError as e:
-        print(
-            f"check_extension: {compiler} is here but newsclaims.validation._clean was not built ({e}); "
-            "reinstall (make clean && make venv) and read pip's build output",
-            file=sys.stderr,
-        )
-        return 1
-    print("check_extension: the compiled screen is built")
+    # The validator's screen, and the JSON reader policy's scanner (newsclaims.core.jsonread).
+    for module in ("newsclaims.validation._clean", "newsclaims.core._jsonscan"):
+        try:
+            importlib.import_module(module)
+        except ImportError as e:
+            print(
+                f"check_extension: {compiler} is here but {module} was not built ({e}); "
+                "reinstall (make clean && make venv) and read pip's build output",
+                file=sys.stderr,
+            )
+            return 1
+    print("check_extension: the compiled screen and JSON scanner are built")
     return 0
 
 

@@ -160,45 +160,51 @@ def test_a_broken_manifest_gets_exactly_the_problems_its_model_finds(mini: MiniR
     assert got.entries is None
 
 
-def _repeated_fields(whole: dict[str, Any]) -> dict[str, tuple[str, bool]]:
-    """A field written twice, which JSON parsers (pydantic's, ijson's) read as its last value:
-    the text, and whether the stream takes it (it refuses a top level with a field twice).
-    The entry's doc_id is doc-x; where it is written twice, its last value is doc-a."""
+def _repeated_fields(whole: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+    """A field written twice, which JSON parsers (pydantic's, ijson's, orjson's) would read as
+    its last value: the text, and the record and field NC107 names. The entry's doc_id is
+    doc-x; where it is written twice, its last value is doc-a."""
     entry, entries = json.dumps(whole["documents"][0]), json.dumps(whole["documents"])
     return {
         "schema_version twice": (
             '{"schema_version": "1.0", "documents": '
             + entries.replace("doc-x", "doc-a")
             + ', "schema_version": "1.0"}',
-            False,
+            "-",
+            "schema_version",
         ),
         "documents twice": (
             '{"schema_version": "1.0", "documents": [], "documents": ' + entries.replace("doc-x", "doc-a") + "}",
-            False,
+            "-",
+            "documents",
         ),
         "a field twice in an entry": (
             '{"schema_version": "1.0", "documents": [' + entry[:-1] + ', "doc_id": "doc-a"}]}',
-            True,
+            "doc-a",
+            "doc_id",
         ),
         "a field twice in an entry, in the project's layout": (
             dumps(whole).replace('"doc_id": "doc-x",', '"doc_id": "doc-x",\n      "doc_id": "doc-a",'),
-            True,
+            "doc-a",
+            "doc_id",
         ),
     }
 
 
 @pytest.mark.parametrize("case", list(_repeated_fields({"documents": [{}]})))
-def test_a_field_written_twice_reads_as_its_last_value_either_way(mini: MiniRepo, case: str) -> None:
+def test_a_field_written_twice_is_refused_either_way(mini: MiniRepo, case: str) -> None:
     whole = _whole(mini, "manifest")
     whole["documents"][0]["doc_id"] = "doc-x"
-    text, streamed = _repeated_fields(whole)[case]
+    text, record, field = _repeated_fields(whole)[case]
     _write(mini, "manifest", text)
-    assert (_streamed(mini, "manifest") is not None) == streamed
-    if "layout" in case:  # read by orjson a block at a time, not by ijson
-        assert index._canonical(mini.root / FILES["manifest"], "manifest", "documents", lambda r: r) is not None
+    assert _streamed(mini, "manifest") is None  # neither orjson's blocks nor ijson take it
+    assert index._canonical(mini.root / FILES["manifest"], "manifest", "documents", lambda r: r) is None
     got = Index.load(mini.root)
-    assert got.problems == Repository.load(mini.root, read_seeds=False).problems == []
-    assert [e.doc_id for e in got.entries or []] == ["doc-a"]
+    assert got.problems == Repository.load(mini.root, read_seeds=False).problems
+    assert [(p.code, p.path, p.record, p.field) for p in got.problems] == [
+        ("NC107", "seeds/manifest.json", record, field)
+    ]
+    assert got.entries is None
 
 
 @pytest.mark.parametrize(

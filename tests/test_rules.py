@@ -36,6 +36,17 @@ def raw_gold(data: bytes) -> Callable[[MiniRepo], None]:
     return write
 
 
+def key_twice(repo: MiniRepo) -> None:
+    """m1's start written twice: a reader would silently keep the second."""
+    text = json.dumps(repo.gold["doc-a"]).replace('"mention_id": "m1",', '"mention_id": "m1", "start": 0,', 1)
+    raw_gold(text.encode())(repo)
+
+
+def stray_round_file(repo: MiniRepo) -> None:
+    (repo.root / "annotations" / "rounds").mkdir()
+    (repo.root / "annotations" / "rounds" / "notes.txt").write_text("a file where only round folders belong\n")
+
+
 def add_seed(name: str, data: bytes, doc_id: str) -> Callable[[MiniRepo], None]:
     def change(repo: MiniRepo) -> None:
         repo.seeds[name] = data
@@ -73,6 +84,7 @@ CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str
     "NC104": (lambda r: mention(r, 0).update(colour="red"), [("NC104", GOLD, "m1", "colour")]),
     "NC105": (lambda r: mention(r, 1).update(entity_id="../x"), [("NC105", GOLD, "m2", "entity_id")]),
     "NC106": (lambda r: r.gold["doc-a"].update(schema_version="2.0"), [("NC106", GOLD, "doc-a", "schema_version")]),
+    "NC107": (key_twice, [("NC107", GOLD, "m1", "start")]),
     "NC201": (lambda r: mention(r, 0).update(end=mention(r, 0)["start"]), [("NC201", GOLD, "m1", "span")]),
     "NC202": (lambda r: mention(r, 4).update(end=len(TEXT) + 3), [("NC202", GOLD, "m5", "span")]),
     "NC203": (lambda r: mention(r, 1).update(text="Irak"), [("NC203", GOLD, "m2", "span")]),
@@ -132,6 +144,7 @@ CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str
     "NC507": (lambda r: move_gold(r, "doc-z", "doc-z"), [("NC507", "annotations/gold/doc-z.json", "doc-z", "doc_id")]),
     "NC508": (lambda r: move_gold(r, "other", "doc-a"), [("NC508", "annotations/gold/other.json", "doc-a", "doc_id")]),
     "NC509": (add_seed("doc-b.txt", b"caf\xe9\n", "doc-b"), [("NC509", "seeds/doc-b.txt", "doc-b", "text")]),
+    "NC510": (stray_round_file, [("NC510", "annotations/rounds/notes.txt", "-", "-")]),
 }
 
 
@@ -263,6 +276,9 @@ def test_an_unlinked_mention_is_legal_in_a_rounds_annotator_file(mini: MiniRepo)
     path = mini.root / ROUND_FILE
     path.parent.mkdir(parents=True)
     path.write_text(json.dumps(unlinked), encoding="utf-8")
+    round_json = {"schema_version": "1.1", "name": "r1", "pass": "entities", "documents": ["doc-a"]}
+    round_json |= {"annotators": ["ann1"], "predictions": "none", "created": "2026-12-01"}
+    (mini.root / "annotations/rounds/r1/round.json").write_text(json.dumps(round_json), encoding="utf-8")
     assert validate() == []
     assert validate(ROUND_FILE) == []
     os.chdir(path.parent)  # the file's place is what counts, not how its path is written

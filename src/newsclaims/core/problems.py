@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -20,13 +21,19 @@ def _catalogue(*rules: Rule) -> dict[str, Rule]:
 
 RULES: dict[str, Rule] = _catalogue(
     # NC1xx record shape: what the JSON Schema in schema/ says too.
-    Rule("NC100", "The file could not be read: missing, not UTF-8 or not JSON.", fatal=True),
+    Rule(
+        "NC100",
+        "The file could not be read: missing, not a regular file, too large, not UTF-8, not JSON, "
+        "nested too deep, or a lone surrogate in a string.",
+        fatal=True,
+    ),
     Rule("NC101", "A required field is missing."),
     Rule("NC102", "A field has the wrong type or an invalid value."),
     Rule("NC103", "A label is not in the vocabulary."),
     Rule("NC104", "A field is not part of the schema."),
     Rule("NC105", "An id or name does not match the strict name pattern (no paths, lower case)."),
     Rule("NC106", "The schema_version is not one this release reads."),
+    Rule("NC107", "A key is written twice in one JSON object (a reader would keep only the last value)."),
     # NC2xx spans.
     Rule("NC201", "A span is empty or inverted (start must be below end)."),
     Rule("NC202", "A span ends beyond the end of the document text."),
@@ -63,6 +70,7 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC507", "An annotation file is for a doc_id that is not in the manifest."),
     Rule("NC508", "An annotation file's name differs from its doc_id."),
     Rule("NC509", "A seed file is not valid UTF-8 text."),
+    Rule("NC510", "The repository layout is broken: a file where a folder belongs or back, or a stray entry."),
     # NC6xx corpus: checked when every input validates (the check rebuilds).
     Rule("NC601", "corpus/ differs from a fresh build of the repository (stale)."),
     Rule("NC602", "A parquet file's schema differs from the declared features."),
@@ -71,6 +79,11 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC605", "A data file's sha256 differs from release.json, or a file is missing or unlisted."),
     Rule("NC606", "The data changed without a new corpus version in CHANGELOG.md."),
 )
+
+
+# C0 and C1 controls, DEL and the Unicode line and paragraph separators, as Python escapes them.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {c: repr(chr(c))[1:-1] for c in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]}
 
 
 @dataclass(frozen=True, order=True)
@@ -84,7 +97,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.record}:{self.field}: {self.code} {self.message}"
+        # One problem, one line: a newline or other control character in a file name, an id or
+        # a message is shown escaped, never written out to split the line.
+        line = f"{self.path}:{self.record}:{self.field}: {self.code} {self.message}"
+        return line.translate(_ESCAPES) if _CONTROL.search(line) else line
 
     @property
     def fatal(self) -> bool:

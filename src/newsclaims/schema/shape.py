@@ -7,13 +7,14 @@ inside that record.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 
+from newsclaims.core.files import Unreadable
+from newsclaims.core.jsonread import DuplicateKeys, loads
 from newsclaims.core.patterns import END_GUARD, NAME_PATTERN, native
 from newsclaims.core.problems import Problem, problem
 from newsclaims.schema.jsonschema import packaged_schema
@@ -39,22 +40,48 @@ RECORD_ID_FIELDS = {
 FILE_ID_FIELD = "doc_id"
 
 
-def parse_model(label: str, data: bytes, model: type[M]) -> tuple[M | None, list[Problem]]:
-    """Validate ``data`` (a file's bytes) against ``model``; problems are located under ``label``."""
+def read_tree(label: str, data: bytes) -> tuple[Any, list[Problem]]:
+    """``data`` parsed under the JSON reader policy (``core.jsonread``), or its problems: NC100
+    when it cannot be read at all, NC107 for each key written twice, located."""
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as e:
         return None, [problem("NC100", label, "", "", f"not UTF-8 (byte {e.start}): expected UTF-8 JSON")]
+    try:
+        return loads(data), []
+    except DuplicateKeys as e:
+        raw = orjson.loads(data)  # as a parser keeping the last value has it: to name the records
+        return None, [_duplicate(label, raw, d.path) for d in e.found]
+    except Unreadable as e:
+        return None, [problem("NC100", label, "", "", str(e))]
+
+
+def _duplicate(label: str, raw: Any, path: tuple[int | str, ...]) -> Problem:
+    record, rest = _record_name(raw, path)
+    key = path[-1]
+    return problem(
+        "NC107",
+        label,
+        record,
+        _field_path(rest),
+        f"key {key!r} is written twice in one object: a reader would keep only the last value; keep one",
+    )
+
+
+def parse_model(label: str, data: bytes, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """Validate ``data`` (a file's bytes) against ``model``; problems are located under ``label``."""
+    raw, found = read_tree(label, data)
+    if found:
+        return None, found
     from pydantic import ValidationError
 
     try:
         return model.model_validate_json(data), []
     except ValidationError as e:
         errors = e.errors(include_url=False)
-    if any(err["type"] == "json_invalid" for err in errors):
+    if any(err["type"] == "json_invalid" for err in errors):  # read_tree parsed it: not expected
         msg = errors[0]["msg"]
         return None, [problem("NC100", label, "", "", f"not valid JSON ({msg})")]
-    raw = json.loads(data)
     return None, [_locate(label, err, raw) for err in errors]
 
 
@@ -170,9 +197,9 @@ def parse_record(label: str, data: bytes, kind: str) -> tuple[dict[str, Any] | N
     errors give the precise NC1xx messages. Both check the same contract (tested).
     """
     try:
-        parsed = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        parsed = None
+        parsed = loads(data)  # the reader policy: depth, lone surrogates, duplicate keys
+    except Unreadable:
+        parsed = None  # parse_kind says why, located
     if isinstance(parsed, dict) and checker(kind)(parsed):
         return parsed, []
     record, problems = parse_kind(label, data, kind)

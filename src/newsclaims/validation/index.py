@@ -15,6 +15,7 @@ block at a time with orjson (``_canonical``); ijson reads any other layout.
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Container
 from dataclasses import dataclass
@@ -25,10 +26,10 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar, get_args
 
 import ijson
-import orjson
 
-from newsclaims.core.files import Unreadable, read_bytes
+from newsclaims.core.files import Unreadable, open_binary, read_bytes
 from newsclaims.core.jsonio import dumps
+from newsclaims.core.jsonread import check_scan, loads, scan, shape
 from newsclaims.core.layout import Layout, display
 from newsclaims.core.patterns import SCHEMA_VERSION, SchemaVersion
 from newsclaims.core.problems import Problem, problem
@@ -116,7 +117,7 @@ def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]
     valid = checker(kind, layer)
     out: list[T] = []
     try:
-        with open(path, "rb") as f:
+        with open_binary(path) as f:
             start = f.read(max(map(len, heads)))
             head = next((h for h in heads if start.startswith(h)), None)
             if head is None:
@@ -137,20 +138,30 @@ def _canonical(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]
                     piece = data[: -len(tail)]
                 else:
                     return None
-                records = orjson.loads(b"[" + piece + b"]")
+                # The reader policy on each piece: depth, lone surrogates, a key written twice.
+                records = loads(b"[" + piece + b"]")
                 if not all(map(valid, records)):
                     return None
                 out += map(keep, records)
                 if not block:
                     return out
-    except (orjson.JSONDecodeError, OSError):
+    except (Unreadable, OSError):
         return None
 
 
 def _events(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], T]) -> list[T] | None:
-    """``_streamed`` for a file in any layout, read with ijson."""
+    """``_streamed`` for a file in any layout, read with ijson.
+
+    The bytes are scanned first (``core.jsonread``): ijson buffers a block's events, each
+    with its full prefix, so a deep file would cost memory in the square of its depth, and
+    it neither refuses lone surrogates nor sees a key written twice. Those files go to
+    ``read_list``'s fallback, which locates the problem.
+    """
     try:
-        with open(path, "rb") as f:
+        data = read_bytes(path)
+        written = scan(data)
+        check_scan(written)
+        with io.BytesIO(data) as f:
             # The events of the top level only (their prefix is "" or one of its two fields),
             # filtered in C: a Python loop would run once for every event of the whole file.
             events, prefixes = tee(_IJSON.parse(f))
@@ -160,12 +171,15 @@ def _events(path: Path, kind: str, layer: str, keep: Callable[[dict[str, Any]], 
             f.seek(0)
             valid = checker(kind, layer)
             out = []
+            parsed = 2  # the two top-level members, which the frame above checked
             for record in _IJSON.items(f, f"{layer}.item", use_float=True):
                 if not valid(record):
                     return None
+                parsed += shape(record)[0]
                 out.append(keep(record))
-            return out
-    except (ijson.JSONError, UnicodeDecodeError, OSError):
+            # Fewer members parsed than written: a key twice in some record.
+            return out if parsed == written.members else None
+    except (ijson.JSONError, UnicodeDecodeError, Unreadable, OSError):
         return None
 
 

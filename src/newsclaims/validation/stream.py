@@ -23,6 +23,7 @@ from newsclaims.core.layout import Layout, display, names_in
 from newsclaims.core.problems import Problem, problem
 from newsclaims.core.workers import forked_pool
 from newsclaims.schema.shape import parse_record
+from newsclaims.validation.folders import layout_problems
 from newsclaims.validation.index import Index, Listed
 from newsclaims.validation.rules import (
     Registries,
@@ -51,8 +52,8 @@ class SeedTexts(Mapping[str, Document[Listing]]):
             return self._last
         entry = self.entries[doc_id]
         try:
-            doc = Document(entry, decode_text((self.seeds / entry.file).read_bytes()))
-        except (OSError, UnicodeDecodeError) as e:
+            doc = Document(entry, decode_text(read_bytes(self.seeds / entry.file)))
+        except (Unreadable, UnicodeDecodeError) as e:
             raise KeyError(doc_id) from e  # its seed's own problem is reported by its unit
         self._last = doc
         return doc
@@ -231,7 +232,7 @@ def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
 def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     lay = Layout(root)
     index = Index.load(root)
-    out = list(index.problems)
+    out = index.problems + layout_problems(root)
     registries = lazy_registries(index)
     if index.entries is None:  # no documents to check offsets against: shape and references only
         return out + check_gold_files(lay.gold_files() + lay.annotator_files(), registries)
