@@ -4,7 +4,6 @@ decisions file with every problem of its shape located."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from newsclaims.core.files import Unreadable, read_bytes
+from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import display
 from newsclaims.core.problems import Problem
 
@@ -54,16 +54,13 @@ def read_decisions_file(path: Path, model: type[M], error: type[Refused], what: 
     label = display(path)
     try:
         data = read_bytes(path)
+        raw = loads(data)  # the JSON reader policy: depth, lone surrogates, a key written twice
     except Unreadable as e:
-        raise error(f"{label}: {e}") from e
+        raise error(f"{label}: {e}; nothing was changed") from None
     try:
         return model.model_validate_json(data)
     except ValidationError as e:
         errors = e.errors(include_url=False)
-    try:
-        raw = json.loads(data)
-    except ValueError as e:
-        raise error(f"{label}: not valid JSON ({e}); nothing was changed") from None
     refusals = []
     for err in errors:
         record, rest = record_of(raw, tuple(err["loc"]))

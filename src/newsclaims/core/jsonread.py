@@ -6,11 +6,14 @@ How to read a JSON file (a command, a round step, an importer)::
     from newsclaims.core.jsonread import DuplicateKeys, read_json
 
     try:
-        value = read_json(path)        # or loads(data) for bytes already read
+        value = read_json(path)        # or loads(data) for bytes already read (no path then)
     except DuplicateKeys as e:         # optional: a subclass of Unreadable, with e.found located
         ...
-    except Unreadable as e:            # str(e) is one clear line saying why
+    except Unreadable as e:            # str(e): "PATH: why", one line to print as is
         ...
+
+``core.files.read_bytes`` / ``read_text`` apply the same file rules to a file that is not JSON
+(a seed page, a config, the changelog).
 
 What the policy refuses, each with ``Unreadable`` (validate reports NC100, or NC107 for a
 duplicate key):
@@ -42,6 +45,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from newsclaims.core.files import MAX_FILE_BYTES, Unreadable, read_bytes
+from newsclaims.core.layout import display
 
 # The deepest nesting of arrays and objects read. newsclaims' own files nest at most 6 levels
 # and a Label Studio export about 8; orjson stops at 1024 and the stdlib parser at the stack.
@@ -75,11 +79,10 @@ class DuplicateKey:
 class DuplicateKeys(Unreadable):
     """Some object has a key twice; ``found`` lists each, in file order."""
 
-    def __init__(self, found: tuple[DuplicateKey, ...]) -> None:
+    def __init__(self, found: tuple[DuplicateKey, ...], label: str = "") -> None:
         self.found = found
-        super().__init__(
-            "; ".join(map(str, found)) + ": a reader would keep only the last value, so the file is refused"
-        )
+        said = "; ".join(map(str, found)) + ": a reader would keep only the last value, so the file is refused"
+        super().__init__(f"{label}: {said}" if label else said)
 
 
 def _scan_py(data: bytes, limit: int) -> Scan:
@@ -232,8 +235,14 @@ def loads(data: bytes) -> Any:
 
 
 def read_json(path: str | Path, limit: int = MAX_FILE_BYTES) -> Any:
-    """The JSON file at ``path`` parsed under the policy (``loads``); ``Unreadable`` says why not."""
-    return loads(read_bytes(path, limit))
+    """The JSON file at ``path`` parsed under the policy (``loads``); else ``Unreadable`` (or
+    ``DuplicateKeys``) whose message starts with the path: one line a command can print as is."""
+    try:
+        return loads(read_bytes(path, limit))
+    except DuplicateKeys as e:
+        raise DuplicateKeys(e.found, display(Path(path))) from None
+    except Unreadable as e:
+        raise Unreadable(f"{display(Path(path))}: {e}") from None
 
 
 class _Object(dict[str, Any]):

@@ -6,10 +6,10 @@ prose without entities or claims, a subheading, …); a test keeps that list exa
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from newsclaims.core.jsonread import read_json
 from newsclaims.core.models import GoldFile
 from newsclaims.core.spans import Cover, Interval
 
@@ -42,7 +42,7 @@ def unannotated_lines(text: str, gold: GoldFile | None) -> list[str]:
 
 def review_markdown(review_file: Path) -> str:
     """The reviewed list of lines without annotation, as a table for the guidelines."""
-    review = json.loads(review_file.read_text(encoding="utf-8")) if review_file.exists() else {}
+    review = read_json(review_file) if review_file.exists() else {}
     lines = ["| page | line | kind | why it carries no annotation |", "|---|---|---|---|"]
     for doc_id in sorted(review):
         for r in review[doc_id]:

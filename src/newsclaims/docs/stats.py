@@ -6,10 +6,10 @@ for staleness by the tests, so the numbers in the docs are always the data's.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 
+from newsclaims.core.jsonread import read_json
 from newsclaims.core.layout import Layout
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 from newsclaims.validation.sources import Sources, load_sources
@@ -141,7 +141,7 @@ def datasheet_stats(layout: Layout) -> str:
     n = len(entries)
 
     release_path = layout.root / "corpus" / "release.json"
-    release = json.loads(release_path.read_text(encoding="utf-8")) if release_path.exists() else None
+    release = read_json(release_path) if release_path.exists() else None
     lines = (
         [
             f"Corpus version **{release['version']}** (schema {release['schema_version']}), content fingerprint "

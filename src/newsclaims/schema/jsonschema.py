@@ -9,11 +9,11 @@ of the command's start-up. ``newsclaims schema --check`` fails while either copy
 
 from __future__ import annotations
 
-import json
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from newsclaims.core.jsonread import read_json
 from newsclaims.core.patterns import END_GUARD, SCHEMA_VERSION
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -38,7 +38,7 @@ def packaged_schema(kind: str) -> dict[str, Any]:
     """The schema of ``kind`` as shipped in the package (equal to ``json_schema(kind)``: tested)."""
     if kind not in KINDS:
         raise KeyError(kind)
-    schema: dict[str, Any] = json.loads((PACKAGED / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    schema: dict[str, Any] = read_json(PACKAGED / f"{kind}.schema.json")
     return schema
 
 
