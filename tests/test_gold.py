@@ -31,10 +31,16 @@ def test_gold_files_are_of_seed_pages_and_pages_waiting_for_annotation_are_liste
     assert set(SOURCES.gold) <= set(SOURCES.documents)
 
 
-@pytest.mark.parametrize("doc_id", sorted(SOURCES.gold))
+# The review list is kept for gold written by hand (no round in its provenance): a page annotated
+# through rounds grows pass by pass (noise, entities, claims, each released on its own), so a
+# bare line there is work not done yet, which the rounds' own reports track, not a defect.
+HAND_WRITTEN = sorted(d for d, g in SOURCES.gold.items() if not g.provenance.rounds or d in REVIEW)
+
+
+@pytest.mark.parametrize("doc_id", HAND_WRITTEN)
 def test_unannotated_lines_are_explained(doc_id: str) -> None:
-    """Every non-blank line of a page with gold overlaps an annotation or is explained in the review
-    list, which names exactly those lines (a page without gold has nothing to explain yet)."""
+    """Every non-blank line of a page with hand-written gold overlaps an annotation or is explained
+    in the review list, which names exactly those lines."""
     lines = unannotated_lines(SOURCES.documents[doc_id].text, SOURCES.gold[doc_id])
     reviewed = REVIEW.get(doc_id, [])
     print(f"\n{doc_id}: {len(lines)} line(s) with no annotation:", *lines, sep="\n  ")
