@@ -175,6 +175,39 @@ def test_a_file_of_another_user_is_not_overwritten(repo: Path) -> None:
     assert tree(rnd.folder / "annotators") == before
 
 
+def test_a_file_changed_since_its_import_is_not_reverted(repo: Path) -> None:
+    # `newsclaims entities rename` (or a hand edit) changed the file after its import: the same
+    # export again would undo that change.
+    rnd = noise_round(repo)
+    same = export(task(rnd, [ann(11, 1, accepted(rnd), OLD)]))
+    import_export(repo, "r", same)
+    path = rnd.annotator_file("ann1", gold_docs()[0])
+    gold = GoldFile.model_validate_json(path.read_bytes())
+    edited = gold.model_copy(update={"noise": gold.noise[1:]})
+    path.write_text(edited.model_dump_json())
+    report = import_export(repo, "r", same)
+    assert lines(report) == [("100", "11", "NC717")]
+    assert "was changed after annotation 11 was imported into it" in report.issues[0].message
+    assert f"change noise -0 +1 of {len(gold.noise) - 1}" in report.issues[0].message
+    assert GoldFile.model_validate_json(path.read_bytes()) == edited
+    assert lines(import_export(repo, "r", same, force=True)) == [("100", "11", "NC718")]
+    assert GoldFile.model_validate_json(path.read_bytes()) == gold
+
+
+def test_an_import_cut_short_before_its_ledger_is_taken_again(repo: Path) -> None:
+    # A crash after the annotator files and before imports.json: the same import again goes through.
+    rnd = noise_round(repo)
+    full = accepted(rnd)
+    import_export(repo, "r", export(task(rnd, [ann(11, 1, full[1:], OLD)])))
+    ledger = (rnd.folder / LEDGER).read_bytes()
+    newer = export(task(rnd, [ann(11, 1, full, NEW)]))
+    import_export(repo, "r", newer)
+    (rnd.folder / LEDGER).write_bytes(ledger)  # as if the ledger had not been rewritten
+    assert lines(import_export(repo, "r", newer)) == []
+    older = import_export(repo, "r", export(task(rnd, [ann(11, 1, full[2:], OLD)])))
+    assert lines(older) == [("100", "11", "NC717")]  # and an older one is still refused
+
+
 def test_an_export_of_another_pass_is_refused_whole_and_kept(repo: Path, tmp_path: Path) -> None:
     rnd = noise_round(repo)
     import_export(repo, "r", export(task(rnd, [ann(11, 1, accepted(rnd), OLD)])))

@@ -172,6 +172,9 @@ class Held(BaseModel):
     updated_at: str | None = None
     user: Account
     export: str
+    # sha256 of the file as the import wrote it: a file changed since (by `newsclaims entities`, by
+    # hand, or a write that a crash cut short) is not overwritten without --force either.
+    sha256: str | None = None
 
 
 _LEDGER = TypeAdapter(dict[str, Held])
@@ -257,9 +260,9 @@ def _updated_at(annotation: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _overwrites(c: _Candidate, held: Held | None, file: str) -> str:
-    """Why ``c`` must not replace what ``file`` holds ("" when it may)."""
-    if held is None:
+def _overwrites(c: _Candidate, held: Held | None, file: str, current: bytes, new: bytes) -> str:
+    """Why ``c`` (``new`` once converted) must not replace ``current``, what ``file`` holds ("" when it may)."""
+    if held is None or new == current:  # a file of before the ledger, or nothing would change
         return ""
     mine, theirs = held.user, c.user
     if (mine.id is not None and theirs.id is not None and mine.id != theirs.id) or (
@@ -269,12 +272,17 @@ def _overwrites(c: _Candidate, held: Held | None, file: str) -> str:
             f"it is {theirs}'s, but {file} holds annotation {held.annotation} of user {mine} "
             "(were the round's accounts changed?)"
         )
-    new, old = _when(_updated_at(c.annotation)), _when(held.updated_at)
-    if old is None:
+    if held.sha256 is not None and sha256_hex(current) != held.sha256:
+        return (
+            f"{file} was changed after annotation {held.annotation} was imported into it "
+            "(by newsclaims entities, or by hand)"
+        )
+    new_time, old_time = _when(_updated_at(c.annotation)), _when(held.updated_at)
+    if old_time is None:
         return ""
-    if new is None:
+    if new_time is None:
         return f"it has no updated_at; {file} holds annotation {held.annotation} updated {held.updated_at}"
-    if new < old:
+    if new_time < old_time:
         return (
             f"it was updated {_updated_at(c.annotation)}, before annotation {held.annotation} "
             f"(updated {held.updated_at}) that {file} holds"
@@ -416,7 +424,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
         if kept is not None and kept is not c:
             message = f"{c.who} annotated this task again: annotation {label_of(kept.annotation.get('id'))} is imported"
             issues.append(Issue(c.task, label_of(c.annotation.get("id")), "-", "NC711", message))
-    to_write: list[tuple[str, GoldFile]] = []
+    to_write: list[tuple[str, str]] = []
     for (who, doc_id), c in sorted(chosen.items()):
         aid = label_of(c.annotation.get("id"))
         out = convert(
@@ -431,7 +439,9 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
         )
         path = rnd.annotator_file(who, doc_id)
         file = path.relative_to(rnd.folder).as_posix()
-        why = _overwrites(c, ledger.get(file), file) if path.exists() else ""
+        text = model_dumps(out.gold)
+        current = read_round_file(path, file) if path.exists() else None
+        why = _overwrites(c, ledger.get(file), file, current, text.encode()) if current is not None else ""
         if why:
             change = _change(_held_file(path), out.gold)
             if not force:
@@ -441,18 +451,20 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
             issues.append(Issue(c.task, aid, "-", "NC718", f"{why}: imported all the same (--force): {change}"))
         issues += out.issues
         made_by = Account(id=c.user.id, email=c.user.email)
+        updated_at = _updated_at(c.annotation)
+        sha = sha256_hex(text.encode())
         ledger[file] = Held(
-            annotation=aid, task=c.task, updated_at=_updated_at(c.annotation), user=made_by, export=report.export
+            annotation=aid, task=c.task, updated_at=updated_at, user=made_by, export=report.export, sha256=sha
         )
-        to_write.append((file, out.gold))
-    if to_write:
-        # The ledger first: a crash before the files leaves it ahead of them, which refuses an older
-        # import (nothing lost) rather than letting one through.
-        write_text_atomic(rnd.target(LEDGER), dumps(_LEDGER.dump_python(dict(sorted(ledger.items())), mode="json")))
-    for file, gold in to_write:
-        write_text_atomic(rnd.target(*Path(file).parts), model_dumps(gold))
+        to_write.append((file, text))
+    for file, text in to_write:
+        write_text_atomic(rnd.target(*Path(file).parts), text)
         report.imported += 1
         report.written.append(file)
+    if to_write:
+        # After the files: a crash in between leaves a file whose sha256 the ledger does not know,
+        # which the next import treats as changed (refused unless it writes the same bytes).
+        write_text_atomic(rnd.target(LEDGER), dumps(_LEDGER.dump_python(dict(sorted(ledger.items())), mode="json")))
     issues.sort()
     write_text_atomic(rnd.target("import-report.json"), dumps(report.as_dict()))
     return report
