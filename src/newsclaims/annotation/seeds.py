@@ -38,7 +38,7 @@ def add_seed(
     root: Path,
     page: Path,
     *,
-    outlet: str,
+    outlet: str | None,
     title: str,
     published: str | None,
     story_id: str,

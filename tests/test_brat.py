@@ -1,0 +1,356 @@
+"""brat standoff: import (NC8xx), export with annotation.conf, round trips, offsets."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT, MiniRepo
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from newsclaims.annotation.interchange.conf import check_collection
+from newsclaims.annotation.interchange.exporting import export_brat
+from newsclaims.annotation.interchange.importing import import_brat
+from newsclaims.annotation.interchange.mapping import (
+    BratMapping,
+    MappingError,
+    RelationMap,
+    default_mapping,
+    mapping_json_schema,
+    parse_mapping,
+)
+from newsclaims.annotation.interchange.problems import BRAT_RULES
+from newsclaims.annotation.interchange.standoff import Offsets
+from newsclaims.cli import main
+from newsclaims.core.models import GoldFile
+
+MAPPING = {
+    "mentions": {"Person": "PERSON", "Country": "GPE"},
+    "noise": {"Nav": "navigation"},
+    "roles": {"Src": "source", "Content": "content"},
+    "events": {"Attribution": {"source": ["Source"], "content": ["Content"]}},
+    "attributes": {
+        "Quote": {"field": "quote_type", "values": {"Direct": "direct", "Indirect": "indirect"}},
+        "Checkworthy": {"field": "checkworthy"},
+    },
+}
+
+# An astral character (one code point, two UTF-16 units) and Windows line ends before the spans.
+TEXT = "Home 🌍 World\r\nKirby said Iran sent drones.\r\nShare\r\n"
+
+
+def offsets(text: str, needle: str) -> str:
+    start = text.index(needle)
+    return f"{start} {start + len(needle)}"
+
+
+def setup_brat(root: Path, anns: dict[str, str], text: str = TEXT, mapping: dict[str, Any] | None = None) -> Path:
+    """ANN_DIR/<who>/doc1.ann for each ``who`` of ``anns``, the text in TEXT_DIR/doc1.txt."""
+    base = root / "incoming"
+    (base / "texts").mkdir(parents=True, exist_ok=True)
+    (base / "texts" / "doc1.txt").write_bytes(text.encode("utf-8"))
+    for who, ann in anns.items():
+        (base / "anns" / who).mkdir(parents=True, exist_ok=True)
+        (base / "anns" / who / "doc1.ann").write_text(ann, encoding="utf-8")
+    (base / "mapping.json").write_text(json.dumps(mapping or MAPPING), encoding="utf-8")
+    return base
+
+
+GOOD = "\n".join(
+    [
+        f"T1\tPerson {offsets(TEXT, 'Kirby')}\tKirby",
+        f"T2\tAttribution {offsets(TEXT, 'said')}\tsaid",
+        f"T3\tContent {offsets(TEXT, 'Iran sent drones')}\tIran sent drones",
+        f"T4\tCountry {offsets(TEXT, 'Iran')}\tIran",
+        "E1\tAttribution:T2 Source:T1 Content:T3",
+        "A1\tQuote E1 Direct",
+        "A2\tCheckworthy T3",
+        "#1\tAnnotatorNotes T4\ta note",
+        "N1\tReference T4 newsclaims:iran\tIran",
+        "",
+    ]
+)
+
+
+def run_import(mini: MiniRepo, base: Path, name: str = "brat", **extra: Any) -> Any:
+    from newsclaims.annotation.interchange.mapping import read_mapping
+
+    return import_brat(
+        mini.root, base / "anns", base / "texts", read_mapping(base / "mapping.json"), name, "story-2", **extra
+    )
+
+
+def annotator_file(mini: MiniRepo, who: str, name: str = "brat") -> GoldFile:
+    (path,) = (mini.root / "annotations" / "rounds" / name / "annotators" / who).glob("*.json")
+    return GoldFile.model_validate_json(path.read_bytes())
+
+
+def test_import_converts_code_points_and_line_ends(mini: MiniRepo) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD})
+    result = run_import(mini, base)
+    assert [str(i) for i in result.issues] == []
+    gold = annotator_file(mini, "bea")
+    text = TEXT.replace("\r\n", "\n")
+    for m in gold.mentions:
+        assert text[m.start : m.end] == m.text
+    assert [(m.text, m.label.value, m.entity_id, m.note) for m in gold.mentions] == [
+        ("Kirby", "PERSON", None, None),
+        ("Iran", "GPE", "iran", "a note"),
+    ]
+    # The brat offsets count the \r of each line end; newsclaims' do not.
+    assert gold.mentions[0].start == TEXT.index("Kirby") - 1
+    (a,) = gold.attributions
+    assert (a.source and a.source.mention_id, a.cue and a.cue.text, a.quote_type.value) == ("m001", "said", "direct")
+    assert gold.claims[0].checkworthy is True
+    assert gold.provenance.rounds == ["brat"]
+    manifest = json.loads((mini.root / "seeds" / "manifest.json").read_text())
+    entry = next(e for e in manifest["documents"] if e["doc_id"] == gold.doc_id)
+    assert "doc1.txt" in entry["notes"] and entry["story_id"] == "story-2"
+    assert main(["validate", str(mini.root), "--inputs-only"]) == 0
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".lock" not in p.name
+    }
+
+
+def test_a_second_import_changes_nothing(mini: MiniRepo) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD, "carl": GOOD.replace("Direct", "Indirect")})
+    run_import(mini, base)
+    before = tree_digest(mini.root)
+    again = run_import(mini, base)
+    assert again.written == [] and again.seeds_added == []
+    assert tree_digest(mini.root) == before
+
+
+def test_same_bytes_are_the_existing_seed(mini: MiniRepo) -> None:
+    text = (mini.root / "seeds" / "doc-a.txt").read_text()
+    ann = f"T1\tPerson {offsets(text, 'Kirby')}\tKirby\n"
+    base = setup_brat(mini.root, {"bea": ann}, text=text)
+    result = run_import(mini, base)
+    assert result.seeds_added == []
+    assert annotator_file(mini, "bea").doc_id == "doc-a"
+
+
+# One broken line each: the exact located problem, and the rest of the file still imported.
+BREAKS: dict[str, tuple[str, str]] = {
+    "NC801": ("T9 Person 1 2 Kirby", "NC801 expected ID<TAB>annotation"),
+    "NC802": ("T9\tPerson 5000 5005\tKirby", "NC802 T9: span ends at 5005, past the text's"),
+    "NC803": (f"T9\tPerson {offsets(TEXT, 'Kirby')}\tKirbz", "NC803 T9: text 'Kirbz' differs"),
+    "NC804": ("E9\tAttribution:T77 Content:T3", "NC804 E9's trigger points at T77"),
+    "NC805": (f"T9\tWeapon {offsets(TEXT, 'drones')}\tdrones", "NC805 T9: text-bound type 'Weapon' is not in the"),
+    "NC806": (
+        f"T9\tPerson {offsets(TEXT, 'Kirby')};{offsets(TEXT, 'Iran')}\tKirby Iran",
+        "NC806 T9: a mention is one span, not 2 pieces",
+    ),
+    "NC810": (f"T9\tSrc {offsets(TEXT, 'Share')}\tShare", "NC810 (warning) T9: a source (Src) that no attribution"),
+    "NC811": (
+        f"T9\tNav {TEXT.index('World') - 1} {TEXT.index('World') + 5}\t World",
+        "NC811 (warning) T9: whitespace at the edge",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(BREAKS))
+def test_each_problem_is_located_and_the_rest_imported(mini: MiniRepo, code: str) -> None:
+    line, expected = BREAKS[code]
+    ann = GOOD + line + "\n"
+    base = setup_brat(mini.root, {"bea": ann})
+    result = run_import(mini, base)
+    shown = [str(i) for i in result.issues]
+    assert len(shown) == 1, shown
+    assert shown[0].startswith(f"bea/doc1.ann:{GOOD.count(chr(10)) + 1}: {expected}"), shown
+    gold = annotator_file(mini, "bea")
+    assert [m.text for m in gold.mentions][:2] == ["Kirby", "Iran"] and len(gold.attributions) == 1
+
+
+def test_nc807_a_record_breaking_a_rule_is_left_out(mini: MiniRepo) -> None:
+    # Two mentions that cross (NC405 or the like): the second is left out, the first kept.
+    cross = f"T9\tCountry {TEXT.index('Kirby') + 2} {TEXT.index('Kirby') + 8}\trby sa\n"
+    base = setup_brat(mini.root, {"bea": GOOD + cross})
+    result = run_import(mini, base)
+    codes = [(i.code, i.line) for i in result.issues]
+    assert codes and all(c == "NC807" for c, _ in codes), [str(i) for i in result.issues]
+    assert main(["validate", str(mini.root), "--inputs-only"]) == 0
+
+
+def test_nc808_utf16_offsets_are_repaired_with_a_warning(mini: MiniRepo) -> None:
+    units = len(TEXT[: TEXT.index("Kirby")].encode("utf-16-le")) // 2
+    ann = f"T1\tPerson {units} {units + 5}\tKirby\n"
+    base = setup_brat(mini.root, {"bea": ann})
+    result = run_import(mini, base)
+    assert [str(i) for i in result.issues] == [
+        "bea/doc1.ann:1: NC808 (warning) T1: offsets read as UTF-16 units (code points did not fit)"
+    ]
+    assert annotator_file(mini, "bea").mentions[0].text == "Kirby"
+
+
+def test_nc809_missing_text_and_pattern(mini: MiniRepo) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD})
+    (base / "anns" / "bea" / "other.ann").write_text(GOOD)
+    result = run_import(mini, base)
+    assert [str(i) for i in result.issues] == [
+        f"bea/other.ann:0: NC809 its text {base / 'texts' / 'other.txt'}: file does not exist"
+    ]
+    flat = base / "flat"
+    flat.mkdir()
+    (flat / "doc1__Bea.ann").write_text(GOOD)
+    (flat / "doc1__carl.ann").write_text(GOOD)
+    from newsclaims.annotation.interchange.mapping import read_mapping
+
+    result = import_brat(
+        mini.root,
+        flat,
+        base / "texts",
+        read_mapping(base / "mapping.json"),
+        "flat",
+        "story-2",
+        annotator_pattern=r"(?P<doc>.+)__(?P<annotator>.+)\.ann",
+    )
+    assert [str(i) for i in result.issues] == [
+        "doc1__Bea.ann:0: NC809 annotator 'Bea' is not a name (lower-case letters, digits, '_', '-')"
+    ]
+    assert annotator_file(mini, "carl", "flat").attributions
+
+
+def test_every_code_has_a_case() -> None:
+    covered = set(BREAKS) | {"NC807", "NC808", "NC809"}
+    assert covered == set(BRAT_RULES)
+
+
+def renumbered(gold: GoldFile) -> dict[str, Any]:
+    """The layers with ids numbered as the import numbers them (m001, ...), references followed;
+    cluster ids and provenance aside (brat has no claim clusters)."""
+    data = gold.model_dump(mode="json")
+    new: dict[str, str] = {}
+    for layer, key, prefix in (
+        ("mentions", "mention_id", "m"),
+        ("noise", "noise_id", "n"),
+        ("claims", "claim_id", "c"),
+        ("attributions", "attribution_id", "a"),
+    ):
+        for i, rec in enumerate(data[layer], 1):
+            new[rec[key]] = rec[key] = f"{prefix}{i:03d}"
+    for c in data["claims"]:
+        c["cluster_id"] = None
+    for a in data["attributions"]:
+        a["claim_id"] = new[a["claim_id"]]
+        a["parent_id"] = new.get(a["parent_id"] or "")
+        if a["source"] and a["source"]["mention_id"]:
+            a["source"]["mention_id"] = new[a["source"]["mention_id"]]
+    return {k: data[k] for k in ("mentions", "noise", "claims", "attributions")}
+
+
+RELATIONS = default_mapping().model_copy(
+    update={
+        "events": {},
+        "roles": {"Source": "source", "Cue": "cue", "Content": "content"},
+        "relations": {
+            "SourceOf": RelationMap(kind="source"),
+            "ContentOf": RelationMap(kind="content"),
+            "NestedIn": RelationMap(kind="parent"),
+            "MentionIn": RelationMap(kind="source_mention"),
+            "Continues": RelationMap(kind="fragment"),
+        },
+    }
+)
+
+
+@pytest.mark.parametrize("mapping", [default_mapping(), RELATIONS], ids=["events", "relations"])
+def test_round_trip_gold_brat_gold(mini: MiniRepo, mapping: BratMapping) -> None:
+    out = mini.root / "exported" / "maintainers"
+    written = export_brat(mini.root, out, mapping)
+    assert written.files == len(mini.gold)
+    assert check_collection(out) == []  # annotation.conf accepts every file
+    result = import_brat(mini.root, out.parent, out, mapping, "back", "story-1")
+    assert [str(i) for i in result.issues if not i.warning] == []
+    for doc_id in mini.gold:
+        original = GoldFile.model_validate_json((mini.root / "annotations" / "gold" / f"{doc_id}.json").read_bytes())
+        back = GoldFile.model_validate_json(
+            (
+                mini.root / "annotations" / "rounds" / "back" / "annotators" / "maintainers" / f"{doc_id}.json"
+            ).read_bytes()
+        )
+        assert renumbered(back) == renumbered(original)
+    # brat -> newsclaims -> brat: the .ann files come out the same.
+    again = mini.root / "exported2"
+    export_brat(mini.root, again, mapping, round_name="back")
+    for doc_id in mini.gold:
+        assert (again / "maintainers" / f"{doc_id}.ann").read_text() == (out / f"{doc_id}.ann").read_text()
+
+
+def test_round_trip_of_the_repository_gold() -> None:
+    """The project's own gold through brat and back: every layer the mapping covers, unchanged."""
+    from newsclaims.annotation.interchange.convert import ann_to_gold, gold_to_ann
+    from newsclaims.annotation.interchange.standoff import parse_ann
+
+    mapping = default_mapping()
+    for path in sorted((REPO_ROOT / "annotations" / "gold").glob("*.json")):
+        gold = GoldFile.model_validate_json(path.read_bytes())
+        raw = (REPO_ROOT / "seeds" / f"{gold.doc_id}.txt").read_bytes().decode("utf-8")
+        converted = ann_to_gold(
+            parse_ann(gold_to_ann(gold, raw, mapping), "x.ann"),
+            raw,
+            mapping,
+            file="x.ann",
+            doc_id=gold.doc_id,
+            text_sha256=gold.text_sha256,
+            annotator="a",
+            round_name="r",
+            known_entities={m.entity_id or "": m.label.value for m in gold.mentions},
+        )
+        assert converted.issues == []
+        assert renumbered(converted.gold) == renumbered(gold), path.name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\r\n", "\n", "🌍", "é", "\r"]), max_size=30))
+def test_offsets_round_trip(parts: list[str]) -> None:
+    raw = "".join(parts)
+    off = Offsets(raw)
+    norm = raw.replace("\r\n", "\n").replace("\r", "\n")
+    for i in range(len(norm) + 1):
+        assert off.to_norm(off.to_raw(i)) == i
+    for i in range(len(raw) + 1):
+        j = off.to_norm(i)
+        if j is not None:
+            assert norm[:j] == raw[:i].replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_mapping_problems_are_located() -> None:
+    with pytest.raises(MappingError) as e:
+        parse_mapping(b'{"mentions": {"Person": "HUMAN"}, "noise": {"Person": "navigation"}}', "m.json", toml=False)
+    assert str(e.value).startswith("m.json: mentions.Person: Input should be")
+    with pytest.raises(MappingError) as e:
+        parse_mapping(b'[mentions]\nPerson = "PERSON"\n[noise]\nPerson = "navigation"\n', "m.toml", toml=True)
+    assert "'Person' is in both mentions and noise" in str(e.value)
+    with pytest.raises(MappingError) as e:
+        parse_mapping(b"{", "m.json", toml=False)
+    assert e.value.unreadable
+
+
+def test_mapping_schema_is_generated() -> None:
+    shipped = json.loads((REPO_ROOT / "schema" / "brat-mapping.schema.json").read_text(encoding="utf-8"))
+    assert shipped == mapping_json_schema(), "run: python -m newsclaims.annotation.interchange.mapping"
+
+
+def test_cli_import_and_export(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD + "T9 broken\n"})
+    args = ["import", "brat", str(base / "anns"), "--text-dir", str(base / "texts"), "--round", "r1"]
+    args += ["--story", "s", "--mapping", str(base / "mapping.json"), "--root", str(mini.root)]
+    assert main(args) == 1
+    out = capsys.readouterr().out
+    assert "bea/doc1.ann:10: NC801 expected ID<TAB>annotation" in out
+    assert "1 of 1 .ann file(s) imported" in out
+    assert main([*args[:-4], "--mapping", str(base / "missing.json"), "--root", str(mini.root)]) == 2
+    assert main(["export", "brat", str(mini.root / "out"), "--root", str(mini.root), "--layers", "mentions"]) == 0
+    assert (mini.root / "out" / "annotation.conf").is_file()
+    assert main(["export", "brat", "/tmp/elsewhere-brat", "--root", str(mini.root)]) == 1
+    assert "outside the repository" in capsys.readouterr().err
