@@ -471,8 +471,9 @@ BROKEN_ANNOTATOR_FILE: dict[str, tuple[bytes | str, int, str]] = {
 }
 
 
+@pytest.mark.parametrize("command", ["agreement", "adjudicate"])
 @pytest.mark.parametrize("case", sorted(BROKEN_ANNOTATOR_FILE))
-def test_a_broken_annotator_file_is_one_line_for_agreement(repo: Path, case: str) -> None:
+def test_a_broken_annotator_file_is_one_line(repo: Path, case: str, command: str) -> None:
     rnd = noise_round(repo, docs=2)
     import_export(
         repo,
@@ -492,13 +493,13 @@ def test_a_broken_annotator_file_is_one_line_for_agreement(repo: Path, case: str
     else:
         assert isinstance(content, bytes)
         path.write_bytes(content)
-    before = tree(rnd.folder)
-    done = run("round", "agreement", "r", "--root", str(repo))
+    before = tree(repo)
+    done = run("round", command, "r", "--root", str(repo))
     line = one_line(
-        done, code, f"newsclaims round agreement: annotations/rounds/r/annotators/ann2/{gold_docs()[0]}.json"
+        done, code, f"newsclaims round {command}: annotations/rounds/r/annotators/ann2/{gold_docs()[0]}.json"
     )
     assert says in line
-    assert tree(rnd.folder) == before  # no agreement report written from part of the files
+    assert tree(repo) == before  # no report, no gold written from part of the files
 
 
 # -- 5. two commands on one round at once -------------------------------------------------------------

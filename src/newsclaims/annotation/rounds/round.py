@@ -7,6 +7,8 @@ A round is a folder ``annotations/rounds/<name>/``::
     tasks.json            Label Studio import format: one task per document (+ predictions)
     exports/<sha>.json    every export, byte for byte as it came, before any conversion
     import-report.json    what the last import took, left out and why
+    imports.json          what each annotator file holds (annotation, updated_at, user, sha256)
+    .lock                 the advisory lock round commands hold while they write the round
     annotators/<who>/<doc_id>.json   one gold-schema file per annotator and document
     agreement.json, agreement.md     the agreement report
     adjudication.json     what adjudication decided and the conflicts it could not settle
