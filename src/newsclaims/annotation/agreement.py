@@ -3,7 +3,9 @@
 Span F1 per layer and label, with exact matching (same label, same offsets) and
 with overlap matching (same label, overlapping offsets, one-to-one); attribution
 agreement on source, cue, content and the whole triple; Krippendorff's alpha
-(nominal) over characters for the noise and entity layers; and, apart, linking
+(nominal) over characters for the noise and entity layers, and over whitespace tokens, across
+every annotator of a document at once, for the attribution roles and the mention labels
+(``token_alpha``: how attribution corpora report agreement); and, apart, linking
 agreement of the mentions that match exactly (``compare_links``: the same entity id,
 or the same proposal where both left the mention unlinked). Every comparison is a
 sort and a linear sweep.
@@ -11,9 +13,11 @@ sort and a linear sweep.
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 from newsclaims.core.models import GoldFile
 from newsclaims.core.patterns import surface_key
@@ -193,3 +197,97 @@ def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
         for layer in ("noise", "mentions")
     }
     return Comparison(layers, alpha, compare_links(a, b))
+
+
+def krippendorff_alpha(codings: Sequence[Sequence[str | None]]) -> float | None:
+    """Krippendorff's alpha, nominal, for any number of coders with missing values.
+
+    ``codings[c][u]`` is coder ``c``'s value for unit ``u`` (None: not coded). Units coded by
+    fewer than two coders carry no information and are left out, as Krippendorff defines it.
+    None when no pair of values exists, or every value is the same (agreement undefined).
+    Computed from the coincidence counts in one pass over the units."""
+    if not codings:
+        return None
+    width = len(codings[0])
+    if any(len(c) != width for c in codings):
+        raise ValueError("every coder must code the same units (None where a coder has no value)")
+    totals: Counter[str] = Counter()
+    observed = 0.0  # sum over units of the disagreeing pairs, each unit weighted 1 / (m_u - 1)
+    for u in range(width):
+        values = Counter(v for c in codings if (v := c[u]) is not None)
+        m = sum(values.values())
+        if m < 2:
+            continue
+        totals += values
+        observed += (m * m - sum(k * k for k in values.values())) / (m - 1)
+    n = sum(totals.values())
+    expected = n * n - sum(k * k for k in totals.values())
+    if n < 2 or expected == 0:
+        return None
+    return 1 - (n - 1) * observed / expected
+
+
+TokenLayer = Literal["roles", "mentions"]
+
+
+def whitespace_tokens(text: str) -> list[tuple[int, int]]:
+    """Tokens as runs of non-whitespace: (start, end) in code points."""
+    return [m.span() for m in re.finditer(r"\S+", text)]
+
+
+def role_units(gold: GoldFile) -> list[Unit]:
+    """The attribution roles as units: source, cue and each content fragment."""
+    claims = {c.claim_id: c for c in gold.claims}
+    units: list[Unit] = []
+    for a in gold.attributions:
+        if a.source is not None:
+            units.append(("source", a.source.start, a.source.end))
+        if a.cue is not None:
+            units.append(("cue", a.cue.start, a.cue.end))
+        claim = claims.get(a.claim_id)
+        units += [("content", f.start, f.end) for f in (claim.fragments if claim else [])]
+    return units
+
+
+def token_labels(units: list[Unit], tokens: Sequence[tuple[int, int]], length: int) -> list[str]:
+    """One label per token: the innermost unit covering its first character, or ``"none"``."""
+    chars = char_labels(units, length)
+    return ["none" if chars[start] == "O" else chars[start] for start, _ in tokens]
+
+
+@dataclass(frozen=True)
+class TokenAlpha:
+    """Krippendorff's alpha over whitespace tokens, all annotators of each document together."""
+
+    layer: TokenLayer
+    alpha: float | None
+    documents: int  # documents with at least two annotators' files
+    tokens: int  # tokens coded by at least two annotators
+    annotators: int
+
+
+def token_alpha(documents: Iterable[tuple[str, Mapping[str, GoldFile]]], layer: TokenLayer) -> TokenAlpha:
+    """Alpha of ``layer`` over the tokens of every document: ``(text, {annotator: file})`` each.
+
+    roles: source / cue / content / none per token; mentions: the entity label or none. A
+    token is a unit; every annotator of the round is a coder, with no value on a document it
+    did not annotate, so documents annotated by different sets of people pool correctly."""
+    docs = list(documents)
+    coders = sorted({who for _, files in docs for who in files})
+    codings: dict[str, list[str | None]] = {who: [] for who in coders}
+    counted_docs = counted_tokens = 0
+    for text, files in docs:
+        if len(files) < 2:
+            continue
+        tokens = whitespace_tokens(text)
+        counted_docs += 1
+        counted_tokens += len(tokens)
+        for who in coders:
+            gold = files.get(who)
+            if gold is None:
+                codings[who] += [None] * len(tokens)
+                continue
+            units = role_units(gold) if layer == "roles" else [(m.label.value, m.start, m.end) for m in gold.mentions]
+            codings[who] += token_labels(units, tokens, len(text))
+    alpha = krippendorff_alpha([codings[w] for w in coders]) if counted_tokens else None
+    return TokenAlpha(layer, alpha, counted_docs, counted_tokens, len(coders))
