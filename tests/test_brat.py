@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from newsclaims.annotation.interchange.conf import check_collection
 from newsclaims.annotation.interchange.exporting import export_brat
-from newsclaims.annotation.interchange.importing import import_brat
+from newsclaims.annotation.interchange.importing import ImportRefused, import_brat
 from newsclaims.annotation.interchange.mapping import (
     BratMapping,
     MappingError,
@@ -172,12 +172,14 @@ def test_each_problem_is_located_and_the_rest_imported(mini: MiniRepo, code: str
 
 
 def test_nc807_a_record_breaking_a_rule_is_left_out(mini: MiniRepo) -> None:
-    # Two mentions that cross (NC405 or the like): the second is left out, the first kept.
+    # Two mentions that cross (NC405): the later one is left out, the rest kept.
     cross = f"T9\tCountry {TEXT.index('Kirby') + 2} {TEXT.index('Kirby') + 8}\trby sa\n"
     base = setup_brat(mini.root, {"bea": GOOD + cross})
     result = run_import(mini, base)
-    codes = [(i.code, i.line) for i in result.issues]
-    assert codes and all(c == "NC807" for c, _ in codes), [str(i) for i in result.issues]
+    assert [str(i) for i in result.issues] == [
+        "bea/doc1.ann:10: NC807 m003: NC405 span: 15:21 crosses mention 'm001' at 13:18"
+    ]
+    assert [m.text for m in annotator_file(mini, "bea").mentions] == ["Kirby", "Iran"]
     assert main(["validate", str(mini.root), "--inputs-only"]) == 0
 
 
@@ -354,3 +356,20 @@ def test_cli_import_and_export(mini: MiniRepo, capsys: pytest.CaptureFixture[str
     assert (mini.root / "out" / "annotation.conf").is_file()
     assert main(["export", "brat", "/tmp/elsewhere-brat", "--root", str(mini.root)]) == 1
     assert "outside the repository" in capsys.readouterr().err
+
+
+def test_a_pass_round_is_adjudicated_and_measured(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD, "carl": GOOD.replace("Direct", "Indirect")})
+    result = run_import(mini, base, "ents", pass_="entities")
+    assert result.pass_ == "entities" and dict(result.left_out) == {"claims": 2, "attributions": 2}
+    assert annotator_file(mini, "bea", "ents").claims == []
+    assert main(["round", "agreement", "ents", "--root", str(mini.root)]) == 0
+    agreement = json.loads((mini.root / "annotations" / "rounds" / "ents" / "agreement.json").read_text())
+    assert agreement["pass"] == "entities"
+    both = run_import(mini, base, "every")
+    assert both.pass_ == "all"
+    assert main(["round", "agreement", "every", "--root", str(mini.root)]) == 0
+    capsys.readouterr()
+    # Another pass into the same round is refused: a round has one pass.
+    with pytest.raises(ImportRefused, match="round ents is a round of the entities pass, not claims"):
+        run_import(mini, base, "ents", pass_="claims")

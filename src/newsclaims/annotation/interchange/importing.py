@@ -276,7 +276,8 @@ def import_brat(
 
     repo = Repository.load(root)
     entities = {e.entity_id: e.label.value for e in (repo.entities or {}).values()}
-    files: dict[tuple[str, str], str] = {}
+    files: dict[tuple[str, str], str] = {}  # (annotator, doc_id) -> the .ann it came from
+    outputs: dict[tuple[str, str], str] = {}  # (annotator, doc_id) -> the annotator file's text
     for src in sources:
         if src.doc not in doc_ids:
             if texts.get(src.doc) is not None:  # its seed was refused: said once, for the first file
@@ -318,31 +319,38 @@ def import_brat(
             result.issues.append(Issue(src.shown, converted.lines.get(record, 0), "NC807", f"{record}: {why}"))
         files[key] = src.shown
         result.imported += 1
-        target = rnd.target("annotators", src.annotator, f"{doc_id}.json")
-        if _write_if_changed(root, target, model_dumps(gold)):
-            result.written.append(target.relative_to(os.path.realpath(root)).as_posix())
+        outputs[key] = model_dumps(gold)
 
-    if files or existing is not None:
-        documents = sorted({d for _, d in files} | set(existing.documents if existing else []))
-        annotators = sorted({w for w, _ in files} | set(existing.annotators if existing else []))
-        manifest = (
-            existing.model_copy(update={"documents": documents, "annotators": annotators})
-            if existing is not None
-            else RoundManifest(
-                schema_version=SCHEMA_VERSION,
-                name=round_name,
-                pass_=kind,  # type: ignore[arg-type]  # one of RoundPass, checked above
-                documents=documents,
-                annotators=annotators,
-                predictions="none",
-                created=(today or datetime.date.today()).isoformat(),
-            )
-        )
-        data_out = manifest.as_dict()
-        if existing is None:
-            data_out["imported_from"] = "brat standoff (newsclaims import brat)"
-        _write_if_changed(root, rnd.target("round.json"), dumps(data_out))
+    if not files and existing is None:
         result.issues.sort()
+        return result
+    documents = sorted({d for _, d in files} | set(existing.documents if existing else []))
+    annotators = sorted({w for w, _ in files} | set(existing.annotators if existing else []))
+    manifest = (
+        existing.model_copy(update={"documents": documents, "annotators": annotators})
+        if existing is not None
+        else RoundManifest(
+            schema_version=SCHEMA_VERSION,
+            name=round_name,
+            pass_=kind,  # type: ignore[arg-type]  # one of RoundPass, checked above
+            documents=documents,
+            annotators=annotators,
+            predictions="none",
+            created=(today or datetime.date.today()).isoformat(),
+        )
+    )
+    data_out = manifest.as_dict()
+    if existing is None:
+        data_out["imported_from"] = "brat standoff (newsclaims import brat)"
+    result.issues.sort()
+    rnd.target().mkdir(parents=True, exist_ok=True)
+    # Written under the round's lock, as round import writes: two imports never interleave.
+    with rnd.lock():
+        for (who, doc_id), text in sorted(outputs.items()):
+            target = rnd.target("annotators", who, f"{doc_id}.json")
+            if _write_if_changed(root, target, text):
+                result.written.append(target.relative_to(os.path.realpath(root)).as_posix())
+        _write_if_changed(root, rnd.target("round.json"), dumps(data_out))
         _write_if_changed(root, rnd.target(REPORT), dumps(result.as_dict()))
     result.issues.sort()
     return result
