@@ -373,3 +373,51 @@ def test_a_pass_round_is_adjudicated_and_measured(mini: MiniRepo, capsys: pytest
     # Another pass into the same round is refused: a round has one pass.
     with pytest.raises(ImportRefused, match="round ents is a round of the entities pass, not claims"):
         run_import(mini, base, "ents", pass_="claims")
+
+
+def doc_blocks(heading: str) -> list[str]:
+    """The fenced blocks of docs/brat.md's section ``heading``, in order."""
+    doc = (REPO_ROOT / "docs" / "brat.md").read_text(encoding="utf-8")
+    section = doc.split(f"### {heading}", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    return [block.split("\n", 1)[1] for block in section.split("```")[1::2]]
+
+
+def test_layout_1_as_documented(mini: MiniRepo) -> None:
+    text, ann, toml = doc_blocks("Layout 1: an event per attribution")
+    base = setup_brat(mini.root, {"bea": ann}, text=text)
+    (base / "mapping.toml").write_text(toml, encoding="utf-8")
+    from newsclaims.annotation.interchange.mapping import read_mapping
+
+    result = import_brat(mini.root, base / "anns", base / "texts", read_mapping(base / "mapping.toml"), "quotes-1", "s")
+    assert [str(i) for i in result.issues] == [] and result.pass_ == "all"
+    gold = annotator_file(mini, "bea", "quotes-1")
+    assert [(m.mention_id, m.text, m.label.value, m.entity_id) for m in gold.mentions] == [
+        ("m001", "Kirby", "PERSON", None),
+        ("m002", "Iran", "GPE", "iran"),
+    ]
+    (claim,) = gold.claims
+    assert [f.text for f in claim.fragments] == ["Iran sent drones", '"hundreds of them"'] and claim.checkworthy
+    (a,) = gold.attributions
+    assert a.source is not None and a.cue is not None
+    assert (a.source.text, a.source.mention_id, a.cue.text, a.quote_type.value, a.stance.value) == (
+        "Kirby",
+        "m001",
+        "said",
+        "mixed",
+        "asserts",
+    )
+    assert a.note == "the quote is inside the paraphrase"
+
+
+def test_layout_2_as_documented(mini: MiniRepo) -> None:
+    ann, mapping = doc_blocks("Layout 2: relations from a cue")
+    text = doc_blocks("Layout 1: an event per attribution")[0]
+    base = setup_brat(mini.root, {"bea": ann}, text=text, mapping=json.loads(mapping))
+    result = run_import(mini, base, "quotes-2")
+    assert [str(i) for i in result.issues] == [] and result.pass_ == "claims"
+    gold = annotator_file(mini, "bea", "quotes-2")
+    (claim,) = gold.claims
+    assert [f.text for f in claim.fragments] == ["Iran sent drones", '"hundreds of them"']
+    (a,) = gold.attributions
+    assert a.source is not None and a.cue is not None
+    assert (a.source.text, a.source.mention_id, a.cue.text, a.quote_type.value) == ("Kirby", None, "said", "mixed")
