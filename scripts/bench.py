@@ -435,6 +435,150 @@ def markdown(result: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+# -- the brat import (issue #21): a case of its own, written to benchmarks/brat.md and .json ----------
+
+BRAT_IMPORT = """
+import subprocess
+EXE = {exe!r}
+ARGS = {args!r}
+""".strip()
+
+
+def brat_corpus(work: Path, n: int, extra_annotators: int = 2, every: int = 5) -> tuple[Path, Path]:
+    """A synthetic repository of ``n`` pages exported as brat (annotator ``a1`` for every page,
+    ``a2``.. for every ``every``-th page, each dropping one mention and relabelling one noise
+    span), and an empty repository (the registries only) to import it into."""
+    import random
+    import shutil
+
+    from newsclaims.annotation.interchange.exporting import export_brat
+    from newsclaims.annotation.interchange.mapping import default_mapping
+    from newsclaims.synth import synthesize
+
+    source = work / f"brat-source-{n}"
+    synthesize(n, source, seed=n)
+    mapping = default_mapping()
+    export_brat(source, source / "brat" / "a1", mapping)
+    rng = random.Random(n)
+    anns = sorted((source / "brat" / "a1").glob("*.ann"))
+    for k in range(2, 2 + extra_annotators):
+        folder = source / "brat" / f"a{k}"
+        folder.mkdir()
+        for ann in anns[::every]:
+            lines = ann.read_text(encoding="utf-8").splitlines(keepends=True)
+            used = {part.split(":")[1] for line in lines if line.startswith("E") for part in line.split()[1:]}
+            mentions = [
+                line.split("\t")[0]
+                for line in lines
+                if line.startswith("T")
+                and "\tNoise-" not in line
+                and line.split("\t")[0] not in used
+                and line.split("\t")[1].split(" ")[0] not in ("Source", "Cue", "Content", "Attribution")
+            ]
+            if mentions:  # one mention left out, with its N and # lines
+                gone = rng.choice(mentions)
+                lines = [
+                    line for line in lines if line.split("\t")[0] != gone and gone not in line.split("\t")[1].split()
+                ]
+            noise = [i for i, line in enumerate(lines) if "\tNoise-" in line]
+            if noise:  # one noise span relabelled
+                i = rng.choice(noise)
+                tid, rest = lines[i].split("\t", 1)
+                lines[i] = f"{tid}\tNoise-other {rest.split(' ', 1)[1]}"
+            (folder / ann.name).write_text("".join(lines), encoding="utf-8")
+    target = work / f"brat-target-{n}"
+    (target / "seeds").mkdir(parents=True)
+    (target / "annotations" / "gold").mkdir(parents=True)
+    (target / "seeds" / "manifest.json").write_text('{"schema_version": "1.1", "documents": []}\n', encoding="utf-8")
+    for name in ("entities.json", "clusters.json"):
+        shutil.copy(source / "annotations" / name, target / "annotations" / name)
+    (source / "brat" / "mapping.json").write_text(json.dumps(mapping.model_dump(mode="json")), encoding="utf-8")
+    return source, target
+
+
+def bench_brat(n: int, work: Path) -> dict[str, object]:
+    """Import ~n brat documents in one command (time, peak memory of that process), then validate
+    the repository and run round agreement on the round, each as a command."""
+    exe = str(Path(sys.executable).parent / "newsclaims")
+    source, target = brat_corpus(work, n)
+    brat = source / "brat"
+    files = len(list(brat.rglob("*.ann")))
+    commands = {
+        "import": [
+            exe,
+            "import",
+            "brat",
+            str(brat),
+            "--text-dir",
+            str(brat / "a1"),
+            "--mapping",
+            str(brat / "mapping.json"),
+            "--round",
+            "brat",
+            "--story",
+            "imported",
+            "--root",
+            str(target),
+        ],
+        "import_again": [
+            exe,
+            "import",
+            "brat",
+            str(brat),
+            "--text-dir",
+            str(brat / "a1"),
+            "--mapping",
+            str(brat / "mapping.json"),
+            "--round",
+            "brat",
+            "--story",
+            "imported",
+            "--root",
+            str(target),
+        ],
+        "validate": [exe, "validate", "--inputs-only", str(target)],
+        "agreement": [exe, "round", "agreement", "brat", "--root", str(target)],
+    }
+    row: dict[str, object] = {"documents": n, "ann_files": files}
+    for step, command in commands.items():
+        body = (
+            "done = subprocess.run(ARGS, capture_output=True, text=True)\n"
+            "extra = [done.returncode, done.stdout.splitlines()[-1:]]"
+        )
+        STEPS[f"brat_{step}"] = (BRAT_IMPORT.format(exe=exe, args=command), body)
+        r = run_step(f"brat_{step}", target, work / "unused")
+        row[step] = {
+            "seconds": round(r["seconds"], 2),
+            "peak_mb": round(r["peak_mb"]),
+            "exit_and_last_line": r["extra"],
+        }
+    return {"machine": machine(), "row": row}
+
+
+def brat_markdown(result: dict[str, object]) -> str:
+    row: dict[str, object] = result["row"]  # type: ignore[assignment]
+    m: dict[str, str] = result["machine"]  # type: ignore[assignment]
+    lines = [
+        "# Benchmark: brat import (issue #21)",
+        "",
+        "Written by `scripts/bench.py --brat N`; do not edit. A synthetic repository (`newsclaims synth`) exported "
+        "as brat (annotator a1 on every page; a2 and a3 on every fifth, each leaving out one mention and "
+        "relabelling one noise span), imported into an empty repository in one command; then a second import "
+        "of the same folder, `validate --inputs-only` and `round agreement`. Each is a command in a fresh process; "
+        "peak MB is that command's. One run each, on a machine shared with other work: the times are indicative.",
+        f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}.",
+        "",
+        f"{row['documents']} documents, {row['ann_files']} .ann files.",
+        "",
+        "| step | seconds | peak MB | exit, last line |",
+        "|---|---:|---:|---|",
+    ]
+    for step in ("import", "import_again", "validate", "agreement"):
+        s: dict[str, object] = row[step]  # type: ignore[assignment]
+        lines.append(f"| {step} | {s['seconds']} | {s['peak_mb']} | {s['exit_and_last_line']} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="2000,20000,100000")
@@ -448,7 +592,19 @@ def main() -> int:
         help="sizes at which to count validate's instructions with callgrind, after the timings, e.g. "
         "200,2000,20000 (about 20 minutes; 10^5 documents would take hours)",
     )
+    ap.add_argument(
+        "--brat", type=int, help="instead: the brat import case on this many documents (benchmarks/brat.md)"
+    )
     args = ap.parse_args()
+    if args.brat:
+        with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+            brat_result = bench_brat(args.brat, Path(tmp))
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "brat.json").write_text(json.dumps(brat_result, indent=2) + "\n", encoding="utf-8")
+        (out / "brat.md").write_text(brat_markdown(brat_result), encoding="utf-8")
+        print(brat_markdown(brat_result))
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.work:
         Path(args.work).mkdir(parents=True, exist_ok=True)
