@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -37,7 +36,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results, labeling_config
+from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps
+from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, Entity, GoldFile
 from newsclaims.core.paths import OutsideRepository, inside_repository, make_temp_folder
@@ -170,8 +171,6 @@ class RoundManifest(BaseModel):
 MAX_ROUND_FILE = 64 << 20
 # An export may be large (every task's text, every annotation): read whole, so bounded all the same.
 MAX_EXPORT = 1 << 30
-# Nesting deeper than any round file or Label Studio export has (an export is about 8 deep).
-MAX_DEPTH = 100
 # How long a round command waits for another one on the same round to end (see ``Round.lock``).
 LOCK_WAIT = 60.0
 
@@ -187,64 +186,22 @@ def inside(root: Path, path: Path) -> Path:
         raise RoundError(str(e)) from None
 
 
-def _depth(data: object) -> int:
-    """How deeply ``data`` nests (a scalar is 0), without recursion."""
-    deepest, stack = 0, [(data, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
-    return deepest
-
-
-def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    seen: dict[str, object] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise ValueError(f"key {key!r} appears twice in one object")
-        seen[key] = value
-    return seen
-
-
-def parse_json(data: bytes, where: str) -> object:
-    """JSON of a round file or an export: duplicate keys and deep nesting refused (``RoundError``)."""
-    # The shared JSON reader of core/ (duplicate keys, depth, size: "the JSON reader policy",
-    # being added) replaces this once it lands.
+def parse_json(data: bytes, where: str) -> Any:
+    """JSON of a round file or an export under the JSON reader policy (``core.jsonread``: duplicate
+    keys, nesting deeper than ``MAX_DEPTH``, lone surrogates refused): ``UnreadableRoundFile``."""
     try:
-        parsed = json.loads(data.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
-    except UnicodeDecodeError as e:
-        raise UnreadableRoundFile(f"{where}: not UTF-8 (byte {e.start})") from None
-    except RecursionError:
-        raise UnreadableRoundFile(f"{where}: nested more than {MAX_DEPTH} levels deep") from None
-    except ValueError as e:  # a JSONDecodeError, or a key twice
-        raise UnreadableRoundFile(f"{where}: not JSON ({e})") from None
-    if _depth(parsed) > MAX_DEPTH:
-        raise UnreadableRoundFile(f"{where}: nested more than {MAX_DEPTH} levels deep")
-    return parsed
+        return loads(data)
+    except Unreadable as e:
+        raise UnreadableRoundFile(f"{where}: {e}") from None
 
 
 def read_round_file(path: Path, what: str = "", limit: int = MAX_ROUND_FILE) -> bytes:
-    """The bytes of a regular file of the round, or of an export (no FIFO, device or folder; at most ``limit``)."""
-    where = what or str(path)
+    """The bytes of a regular file of the round, or of an export (``core.files``: no FIFO, device or
+    folder, opened without blocking; at most ``limit``): else ``UnreadableRoundFile`` naming it."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except FileNotFoundError:
-        raise UnreadableRoundFile(f"{where}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableRoundFile(f"{where}: is a folder, expected a file") from None
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            raise UnreadableRoundFile(f"{where}: is a folder, expected a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise UnreadableRoundFile(f"{where}: not a regular file (a FIFO, a device?): only regular files are read")
-        if info.st_size > limit:
-            raise UnreadableRoundFile(f"{where}: {info.st_size} bytes, more than the {limit} newsclaims reads of it")
-        with os.fdopen(os.dup(fd), "rb") as f:
-            return f.read(limit + 1)
-    finally:
-        os.close(fd)
+        return read_bytes(path, limit)
+    except Unreadable as e:
+        raise UnreadableRoundFile(f"{what or path}: {e}") from None
 
 
 @dataclass(frozen=True)

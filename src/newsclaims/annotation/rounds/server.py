@@ -38,7 +38,9 @@ from newsclaims.annotation.rounds.round import (
     parse_json,
     read_round_file,
 )
+from newsclaims.core.files import Unreadable
 from newsclaims.core.jsonio import dumps, write_text_atomic
+from newsclaims.core.jsonread import loads
 
 DEFAULT_TIMEOUT = 15.0  # seconds; LABEL_STUDIO_TIMEOUT overrides it
 # httpcore logs the headers of every answer at DEBUG level: a server may echo the key in them.
@@ -337,8 +339,8 @@ def download_export(server: Server, project: int) -> bytes:
         chunks = client.projects.exports.download_sync(id=project, export_type="JSON", download_all_tasks=True)
         export = b"".join(chunks)
     try:
-        tasks = json.loads(export)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        tasks = loads(export)
+    except Unreadable:
         html = re.search(rb"(?i)<(!doctype|html)", export[:512])
         raise server.failed("the export is an HTML page, not JSON" if html else "the export is not JSON") from None
     if not isinstance(tasks, list):
