@@ -421,3 +421,133 @@ def test_layout_2_as_documented(mini: MiniRepo) -> None:
     (a,) = gold.attributions
     assert a.source is not None and a.cue is not None
     assert (a.source.text, a.source.mention_id, a.cue.text, a.quote_type.value) == ("Kirby", None, "said", "mixed")
+
+
+@st.composite
+def random_gold(draw: st.DrawFn) -> tuple[GoldFile, str]:
+    """A random annotation file over a random raw text (astral characters, \\r\\n, runs of spaces):
+    spans on whole tokens, fragments apart by a token, sources with and without their mention."""
+    from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+
+    words = draw(st.lists(st.sampled_from(["a", "bb", "🌍x", "é", "Ünï"]), min_size=8, max_size=30))
+    seps = draw(
+        st.lists(st.sampled_from([" ", "\r\n", "\n", "  ", " \r\n "]), min_size=len(words), max_size=len(words))
+    )
+    raw = "".join(w + s for w, s in zip(words, seps, strict=True))
+    text = raw.replace("\r\n", "\n")
+    spans, pos = [], 0
+    for w, s in zip(words, seps, strict=True):
+        spans.append((pos, pos + len(w)))
+        pos += len(w) + len(s.replace("\r\n", "\n"))
+    n = len(spans)
+
+    def sp(i: int, j: int) -> dict[str, Any]:
+        return {"start": spans[i][0], "end": spans[j][1], "text": text[spans[i][0] : spans[j][1]]}
+
+    mention_tokens = draw(st.lists(st.integers(0, n - 1), unique=True, max_size=5))
+    mentions = []
+    for k, i in enumerate(mention_tokens, 1):
+        label = draw(st.sampled_from(list(EntityLabel))).value
+        linked = draw(st.booleans())  # an entity id of the registry, whose label is the mention's
+        mentions.append(
+            {
+                **sp(i, i),
+                "mention_id": f"m{k:03d}",
+                "label": label,
+                "entity_id": f"e-{label.lower()}" if linked else None,
+                "note": draw(st.sampled_from([None, "why"])),
+            }
+        )
+    noise = []
+    for k in range(1, draw(st.integers(0, 2)) + 1):
+        i = draw(st.integers(0, n - 1))
+        j = draw(st.integers(i, min(n - 1, i + 3)))
+        noise.append(
+            {
+                **sp(i, j),
+                "noise_id": f"n{k:03d}",
+                "category": draw(st.sampled_from(list(NoiseCategory))).value,
+                "note": None,
+            }
+        )
+    claims, attributions = [], []
+    for k in range(1, draw(st.integers(0, 3)) + 1):
+        i = draw(st.integers(0, n - 4))
+        j = draw(st.integers(i, n - 4))
+        fragments = [sp(i, j)]
+        if draw(st.booleans()) and j + 2 < n:  # a second fragment, one token apart at least
+            a = draw(st.integers(j + 2, n - 1))
+            fragments.append(sp(a, draw(st.integers(a, n - 1))))
+        claims.append(
+            {
+                "claim_id": f"c{k:03d}",
+                "fragments": fragments,
+                "cluster_id": None,
+                "checkworthy": draw(st.booleans()),
+                "note": draw(st.sampled_from([None, "n"])),
+            }
+        )
+        inside = {t for t in range(n) for f in fragments if f["start"] <= spans[t][0] and spans[t][1] <= f["end"]}
+        outside = [t for t in range(n) if t not in inside]
+        for _ in range(draw(st.integers(0, 2))):
+            source = None
+            if outside and draw(st.booleans()):
+                t = draw(st.sampled_from(outside))
+                m = next((m for m in mentions if m["start"] == spans[t][0]), None)
+                source = {**sp(t, t), "mention_id": m["mention_id"] if m and draw(st.booleans()) else None}
+            cue = (
+                sp(c, c)
+                if outside and draw(st.booleans()) and (c := draw(st.sampled_from(outside))) is not None
+                else None
+            )
+            attributions.append(
+                {
+                    "attribution_id": f"a{len(attributions) + 1:03d}",
+                    "claim_id": f"c{k:03d}",
+                    "source": source,
+                    "cue": cue,
+                    "quote_type": draw(st.sampled_from(list(QuoteType))).value,
+                    "stance": draw(st.sampled_from(list(Stance))).value,
+                    "parent_id": draw(st.sampled_from([None, *[a["attribution_id"] for a in attributions]])),
+                    "note": None,
+                }
+            )
+    gold = {
+        "schema_version": "1.1",
+        "doc_id": "d",
+        "text_sha256": "0" * 64,
+        "provenance": {"annotators": ["a"], "rounds": ["r"], "method": "m"},
+        "mentions": mentions,
+        "claims": claims,
+        "attributions": attributions,
+        "noise": noise,
+    }
+    return GoldFile.model_validate_json(json.dumps(gold)), raw
+
+
+@settings(max_examples=150, deadline=None)
+@given(random_gold(), st.sampled_from(["events", "relations"]))
+def test_random_round_trip(drawn: tuple[GoldFile, str], layout: str) -> None:
+    from newsclaims.annotation.interchange.convert import ann_to_gold, gold_to_ann
+    from newsclaims.annotation.interchange.standoff import parse_ann
+    from newsclaims.core.vocab import EntityLabel
+
+    gold, raw = drawn
+    mapping = default_mapping() if layout == "events" else RELATIONS
+    if layout == "relations" and any(a.cue is None for a in gold.attributions):
+        return  # the relation layout hangs an attribution on its cue: one without cannot be written
+    ann = gold_to_ann(gold, raw, mapping)
+    back = ann_to_gold(
+        parse_ann(ann, "x.ann"),
+        raw,
+        mapping,
+        file="x.ann",
+        doc_id="d",
+        text_sha256="0" * 64,
+        annotator="a",
+        round_name="r",
+        known_entities={f"e-{x.value.lower()}": x.value for x in EntityLabel},
+    )
+    assert [str(i) for i in back.issues] == []
+    assert renumbered(back.gold) == renumbered(gold)
+    assert gold_to_ann(back.gold, raw, mapping) == ann
