@@ -470,7 +470,8 @@ def random_gold(draw: st.DrawFn) -> tuple[GoldFile, str]:
                 "note": None,
             }
         )
-    claims, attributions = [], []
+    claims: list[dict[str, Any]] = []
+    attributions: list[dict[str, Any]] = []
     for k in range(1, draw(st.integers(0, 3)) + 1):
         i = draw(st.integers(0, n - 4))
         j = draw(st.integers(i, n - 4))
@@ -490,16 +491,15 @@ def random_gold(draw: st.DrawFn) -> tuple[GoldFile, str]:
         inside = {t for t in range(n) for f in fragments if f["start"] <= spans[t][0] and spans[t][1] <= f["end"]}
         outside = [t for t in range(n) if t not in inside]
         for _ in range(draw(st.integers(0, 2))):
-            source = None
-            if outside and draw(st.booleans()):
+            source: dict[str, Any] | None = None
+            if outside and draw(st.booleans()):  # type: ignore[arg-type]  # mypy mistypes DrawFn here
                 t = draw(st.sampled_from(outside))
                 m = next((m for m in mentions if m["start"] == spans[t][0]), None)
                 source = {**sp(t, t), "mention_id": m["mention_id"] if m and draw(st.booleans()) else None}
-            cue = (
-                sp(c, c)
-                if outside and draw(st.booleans()) and (c := draw(st.sampled_from(outside))) is not None
-                else None
-            )
+            cue: dict[str, Any] | None = None
+            if outside and draw(st.booleans()):  # type: ignore[arg-type]
+                c = draw(st.sampled_from(outside))
+                cue = sp(c, c)
             attributions.append(
                 {
                     "attribution_id": f"a{len(attributions) + 1:03d}",
