@@ -6,7 +6,6 @@ integers out of range), so these checks read the files themselves.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -21,6 +20,8 @@ import yaml
 from datasets import ClassLabel, Features, List
 
 from newsclaims.core import swap
+from newsclaims.core.files import Unreadable, read_bytes, read_text
+from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import display
 from newsclaims.core.problems import Problem, problem
 from newsclaims.corpus.build import write_corpus
@@ -88,10 +89,10 @@ def check_files(corpus: Path) -> list[Problem]:
     out: list[Problem] = []
     release_path = corpus / "release.json"
     try:
-        release = json.loads(release_path.read_text(encoding="utf-8"))
+        release = loads(read_bytes(release_path))
         listed: dict[str, str] = release["files"]
         counts: dict[str, dict[str, int]] = release["counts"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except (Unreadable, OSError, ValueError, KeyError, TypeError) as e:
         return [
             problem("NC100", display(release_path), "", "", f"cannot read the release manifest ({e}): {BUILD_HINT}")
         ]
@@ -148,9 +149,9 @@ def _check_card(corpus: Path, release: dict[str, Any]) -> list[Problem]:
     card = corpus / "README.md"
     label = display(card)
     try:
-        text = card.read_text(encoding="utf-8")
+        text = read_text(card)
         meta = yaml.safe_load(text.split("---\n", 2)[1])
-    except (OSError, IndexError, yaml.YAMLError) as e:
+    except (Unreadable, OSError, IndexError, yaml.YAMLError) as e:
         return [problem("NC100", label, "", "", f"cannot read the card's YAML ({e}): {BUILD_HINT}")]
     out = []
     for key in ("version", "fingerprint"):
@@ -178,13 +179,14 @@ def _check_card(corpus: Path, release: dict[str, Any]) -> list[Problem]:
 def _read_changelog(root: Path) -> tuple[str | None, list[Problem]]:
     """CHANGELOG.md's text, or the problem that it is missing (NC606: no version) or unreadable (NC100)."""
     changelog = root / "CHANGELOG.md"
-    try:
-        return changelog.read_bytes().decode("utf-8"), []
-    except FileNotFoundError:
+    if not os.path.lexists(changelog):
         found = problem(
             "NC606", display(changelog), "", "corpus", "missing: no '## corpus X.Y.Z — fingerprint …' entry"
         )
-    except (OSError, UnicodeDecodeError) as e:
+        return None, [found]
+    try:
+        return read_text(changelog), []
+    except Unreadable as e:
         found = problem("NC100", display(changelog), "", "", f"cannot read the changelog ({e})")
     return None, [found]
 
