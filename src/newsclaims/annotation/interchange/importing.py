@@ -32,7 +32,7 @@ from newsclaims.core.layout import Layout
 from newsclaims.core.models import SCHEMA_VERSION, GoldFile
 from newsclaims.core.patterns import NAME_PATTERN
 from newsclaims.validation.repository import Repository
-from newsclaims.validation.rules import check_gold
+from newsclaims.validation.rules import Registries, check_gold
 
 PASS_CHOICES = ("auto", "noise", "entities", "claims", "all")
 REPORT = "brat-import.json"
@@ -150,11 +150,11 @@ def keep_pass(gold: GoldFile, pass_: str) -> tuple[GoldFile, Counter[str]]:
     return gold.model_copy(update=update), Counter({k: v for k, v in left.items() if k not in keep and v})
 
 
-def drop_breaking(gold: GoldFile, label: str, repo: Repository) -> tuple[GoldFile, list[tuple[str, str]]]:
+def drop_breaking(gold: GoldFile, label: str, registries: Registries) -> tuple[GoldFile, list[tuple[str, str]]]:
     """``gold`` without the records that break a validation rule: (record id, problem) of each."""
     dropped: list[tuple[str, str]] = []
     for _ in range(_CHECK_ROUNDS):
-        problems = check_gold(label, gold, repo.registries)
+        problems = check_gold(label, gold, registries)
         bad = {p.record for p in problems if p.record != "-"}
         if not problems:
             break
@@ -275,6 +275,7 @@ def import_brat(
         result.seeds_added.append(entry.doc_id)
 
     repo = Repository.load(root)
+    registries = repo.registries  # built once: it indexes every document
     entities = {e.entity_id: e.label.value for e in (repo.entities or {}).values()}
     files: dict[tuple[str, str], str] = {}  # (annotator, doc_id) -> the .ann it came from
     outputs: dict[tuple[str, str], str] = {}  # (annotator, doc_id) -> the annotator file's text
@@ -314,7 +315,7 @@ def import_brat(
         result.left_out += left
         # Named as the file will be, so that the rules treat it as a round's (unlinked mentions allowed).
         label = f"annotations/rounds/{round_name}/annotators/{src.annotator}/{doc_id}.json"
-        gold, dropped = drop_breaking(gold, label, repo)
+        gold, dropped = drop_breaking(gold, label, registries)
         for record, why in dropped:
             result.issues.append(Issue(src.shown, converted.lines.get(record, 0), "NC807", f"{record}: {why}"))
         files[key] = src.shown

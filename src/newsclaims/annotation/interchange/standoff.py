@@ -21,6 +21,7 @@ from newsclaims.annotation.interchange.problems import Issue
 Piece = tuple[int, int]
 _ID = re.compile(r"^([A-Za-z]+|#[A-Za-z]*)([0-9]+)(.*)$")
 _OFFSETS = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,7 @@ class Offsets:
         self._crlf = [m.start() for m in re.finditer("\r\n", raw)]
         # The same pairs, as positions in the normalised text.
         self._crlf_norm = [p - i for i, p in enumerate(self._crlf)]
-        self._astral = [i for i, c in enumerate(raw) if ord(c) > 0xFFFF]
+        self._astral = [m.start() for m in _ASTRAL.finditer(raw)]
         # UTF-16 position of each astral character: one unit more per astral character before it.
         self._astral_units = [p + i for i, p in enumerate(self._astral)]
 
