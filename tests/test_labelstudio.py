@@ -64,9 +64,10 @@ def test_a_drifted_config_is_detected() -> None:
 def test_gold_converts_to_predictions_label_studio_accepts(kind: str) -> None:
     interface = LabelInterface(committed(kind))
     src = load_sources(REPO_ROOT)
-    for doc_id, gold in src.gold.items():
-        results = gold_to_results(gold, kind)
-        assert results, (doc_id, kind)
+    converted = {doc_id: gold_to_results(gold, kind) for doc_id, gold in src.gold.items()}
+    # A page annotated through rounds may not have had this pass yet; some page has.
+    assert any(converted.values()), kind
+    for doc_id, results in converted.items():
         errors = interface.validate_prediction({"result": results, "model_version": "gold"}, return_errors=True)
         assert errors in (True, []), (doc_id, kind, errors[:3] if isinstance(errors, list) else errors)
 

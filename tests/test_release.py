@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -263,6 +264,9 @@ def test_the_readme_walk_through_ends_released_and_tagged(
     # validate clean, generated files current, the CHANGELOG entry and the card say the new version.
     assert newsclaims(capsys, "validate")[:2] == (0, "")
     assert newsclaims(capsys, "schema", "--check")[0] == 0
+    check = [sys.executable, "scripts/prenotate_report.py", "--check"]
+    report = subprocess.run(check, cwd=repo, capture_output=True, text=True, timeout=300)
+    assert report.returncode == 0, report.stderr  # its held-out figures now count the new page
     release = json.loads((repo / "corpus/release.json").read_text(encoding="utf-8"))
     assert changelog_versions(repo) == [(version, release["fingerprint"][:16]), *before]
     manifest = json.loads((repo / "seeds/manifest.json").read_text(encoding="utf-8"))

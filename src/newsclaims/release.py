@@ -16,7 +16,8 @@ either completes or leaves the repository as it found it:
 4. build again, so that the card, ``release.json`` and ``croissant.json`` carry the new
    version, and swap the new ``corpus/`` in;
 5. regenerate every generated text (``newsclaims schema``: schema/, the generated blocks of
-   the guidelines and the datasheet, which quote the version);
+   the guidelines and the datasheet, which quote the version; the pre-annotator's report,
+   whose held-out figures count every page with gold);
 6. run the full validation, NC6xx included.
 
 If any step that writes fails (or is interrupted), CHANGELOG.md, ``corpus/`` and the
@@ -262,6 +263,17 @@ def release(
         return _release_locked(root, corpus, version, text, changelog, previous, git, allow_same, jobs)
 
 
+def _prenotate_report(root: Path) -> dict[str, str]:
+    """The pre-annotator's report, where the repository keeps one: its held-out figures count
+    every page with gold, so a release that adds gold changes them."""
+    from newsclaims.annotation.prenotate.evaluation import IN_SAMPLE, measurement, report_files
+
+    if not (root / IN_SAMPLE).is_dir():
+        return {}
+    files = report_files(measurement(root))
+    return files if all((root / rel).is_file() for rel in files) else {}
+
+
 def _release_locked(
     root: Path,
     corpus: Path,
@@ -306,6 +318,11 @@ def _release_locked(
                 if not path.exists() or path.read_bytes() != data:
                     undo.write(path, data)
                     written.append(os.path.normpath(f"schema/{name}"))
+            for rel, content in _prenotate_report(root).items():
+                data = content.encode("utf-8")
+                if (root / rel).read_bytes() != data:
+                    undo.write(root / rel, data)
+                    written.append(rel)
             problems = check_inputs(root, jobs=jobs).problems
             problems = problems or check_corpus(root, jobs, locked=True)
             if problems:
