@@ -551,3 +551,20 @@ def test_random_round_trip(drawn: tuple[GoldFile, str], layout: str) -> None:
     assert [str(i) for i in back.issues] == []
     assert renumbered(back.gold) == renumbered(gold)
     assert gold_to_ann(back.gold, raw, mapping) == ann
+
+
+def test_a_noise_round_is_adjudicated_into_gold(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    world = f"T11\tNav {offsets(TEXT, 'Home 🌍 World')}\tHome 🌍 World\n"
+    share = f"T12\tNav {offsets(TEXT, 'Share')}\tShare\n"
+    base = setup_brat(mini.root, {"bea": GOOD + world + share, "carl": GOOD + world})
+    result = run_import(mini, base, "noise-1", pass_="noise")
+    assert result.pass_ == "noise" and [str(i) for i in result.issues] == []
+    doc_id = annotator_file(mini, "bea", "noise-1").doc_id
+    assert main(["round", "adjudicate", "noise-1", "--strategy", "union", "--root", str(mini.root)]) == 0
+    gold = GoldFile.model_validate_json((mini.root / "annotations" / "gold" / f"{doc_id}.json").read_bytes())
+    assert [(n.text, n.category.value) for n in gold.noise] == [
+        ("Home 🌍 World", "navigation"),
+        ("Share", "navigation"),
+    ]
+    assert main(["validate", str(mini.root), "--inputs-only"]) == 0
+    capsys.readouterr()
