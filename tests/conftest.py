@@ -139,6 +139,8 @@ class MiniRepo:
     gold: dict[str, dict[str, Any]] = field(default_factory=lambda: {"doc-a": baseline_gold()})
     entities: list[dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(ENTITIES))
     clusters: list[dict[str, Any]] = field(default_factory=lambda: copy.deepcopy(CLUSTERS))
+    # annotations/splits.json's records; None: every story of the manifest in the test split.
+    splits: list[dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         if not self.manifest:
@@ -166,6 +168,9 @@ class MiniRepo:
         self._json("seeds/manifest.json", {"schema_version": "1.0", "documents": self.manifest})
         self._json("annotations/entities.json", {"schema_version": "1.0", "entities": self.entities})
         self._json("annotations/clusters.json", {"schema_version": "1.0", "clusters": self.clusters})
+        stories = sorted({e["story_id"] for e in self.manifest if isinstance(e, dict) and "story_id" in e})
+        splits = self.splits if self.splits is not None else [{"story_id": s, "split": "test"} for s in stories]
+        self._json("annotations/splits.json", {"schema_version": "1.1", "splits": splits})
         for name, gold in self.gold.items():
             self._json(f"annotations/gold/{name}.json", gold)
         return self

@@ -74,6 +74,7 @@ def move_gold(repo: MiniRepo, name: str, doc_id: str) -> None:
     repo.gold[name] = baseline_gold(doc_id=doc_id)
 
 
+SPLITS = "annotations/splits.json"
 CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str]]]] = {
     "NC100 not json": (raw_gold(b"{not json"), [("NC100", GOLD, "-", "-")]),
     "NC100 not utf-8": (raw_gold(b'{"a": "\xff"}'), [("NC100", GOLD, "-", "-")]),
@@ -145,6 +146,15 @@ CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str
     "NC508": (lambda r: move_gold(r, "other", "doc-a"), [("NC508", "annotations/gold/other.json", "doc-a", "doc_id")]),
     "NC509": (add_seed("doc-b.txt", b"caf\xe9\n", "doc-b"), [("NC509", "seeds/doc-b.txt", "doc-b", "text")]),
     "NC510": (stray_round_file, [("NC510", "annotations/rounds/notes.txt", "-", "-")]),
+    "NC511": (
+        lambda r: setattr(r, "splits", [{"story_id": "story-1", "split": s} for s in ("test", "train")]),
+        [("NC511", SPLITS, "story-1", "split")],
+    ),
+    "NC512": (lambda r: setattr(r, "splits", []), [("NC512", MANIFEST, "doc-a", "story_id")]),
+    "NC513": (
+        lambda r: setattr(r, "splits", [{"story_id": s, "split": "test"} for s in ("story-1", "story-9")]),
+        [("NC513", SPLITS, "story-9", "story_id")],
+    ),
 }
 
 

@@ -286,6 +286,11 @@ def synthesize(n: int, out: Path, seed: int = 0, errors: int = 0) -> dict[str, A
             dumps({"schema_version": SCHEMA_VERSION, "clusters": [clusters[k] for k in sorted(clusters)]}),
             encoding="utf-8",
         )
+        stories = sorted({str(e["story_id"]) for e in manifest})
+        (tmp / "annotations" / "splits.json").write_text(
+            dumps({"schema_version": SCHEMA_VERSION, "splits": [{"story_id": s, "split": "test"} for s in stories]}),
+            encoding="utf-8",
+        )
         (tmp / "CHANGELOG.md").write_text("# Changelog\n\n## corpus 0.0.1 — synthetic\n", encoding="utf-8")
         (tmp / "injected.json").write_text(
             dumps(sorted(injected, key=lambda x: (x["path"], x["code"]))), encoding="utf-8"

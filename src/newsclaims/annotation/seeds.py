@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+from newsclaims.annotation.splits import DEFAULT_SPLIT, SplitError, parse_split, set_split, split_of
 from newsclaims.core.documents import decode_text, sha256_hex
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import model_dumps, write_bytes_atomic, write_text_atomic
@@ -45,11 +46,15 @@ def add_seed(
     url: str | None = None,
     language: str = "en",
     notes: str | None = None,
+    split: str | None = None,
 ) -> ManifestEntry:
     """Copy ``page`` into ``seeds/`` byte for byte and add its manifest entry.
 
     Raises ``SeedError`` (and changes nothing) for a page that is empty, not
     UTF-8, or already present with the same bytes, and for invalid metadata.
+    A new story is declared in ``annotations/splits.json`` with ``split`` (default ``test``);
+    a story already declared keeps its split, and another ``split`` is refused (the whole
+    story moves with ``newsclaims splits set``).
     """
     layout = Layout(root)
     try:
@@ -86,6 +91,16 @@ def add_seed(
         raise SeedError(
             "invalid page metadata:\n" + "\n".join(f"  --{p.field.replace('_id', '')}: {p.message}" for p in problems)
         )
+    try:
+        declared = split_of(layout, entry.story_id)
+        wanted = parse_split(split) if split is not None else None
+    except SplitError as e:
+        raise SeedError(str(e)) from e
+    if wanted is not None and declared is not None and wanted != declared:
+        raise SeedError(
+            f"story {entry.story_id!r} is in the {declared.value} split: a story is in one split; move all its pages "
+            f"with `newsclaims splits set {entry.story_id} {wanted.value}`"
+        )
     target = layout.seeds / entry.file
     if target.exists():
         raise SeedError(f"{target} already exists")
@@ -97,4 +112,6 @@ def add_seed(
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+    if declared is None:
+        set_split(root, entry.story_id, (wanted or DEFAULT_SPLIT).value)
     return entry

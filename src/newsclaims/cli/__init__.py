@@ -12,14 +12,26 @@ import os
 import sys
 from collections.abc import Sequence
 
-from newsclaims.cli import build, check, clusters, entities, interchange, release, rounds, schema, seeds, synth
+from newsclaims.cli import (
+    build,
+    check,
+    clusters,
+    entities,
+    interchange,
+    release,
+    rounds,
+    schema,
+    seeds,
+    splits,
+    synth,
+)
 from newsclaims.cli.common import os_error_line
 from newsclaims.core.extras import MissingExtra
 from newsclaims.core.paths import OutsideRepository
 from newsclaims.core.swap import RepositoryBusy
 
 # In the order `newsclaims --help` lists them.
-COMMAND_GROUPS = (check, schema, seeds, build, release, rounds, entities, clusters, synth, interchange)
+COMMAND_GROUPS = (check, schema, seeds, splits, build, release, rounds, entities, clusters, synth, interchange)
 
 
 def parser() -> argparse.ArgumentParser:

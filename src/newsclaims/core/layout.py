@@ -56,6 +56,10 @@ class Layout:
         return self.annotations / "clusters.json"
 
     @property
+    def splits(self) -> Path:
+        return self.annotations / "splits.json"
+
+    @property
     def unannotated_review(self) -> Path:
         return self.annotations / "unannotated_lines.json"
 

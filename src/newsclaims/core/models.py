@@ -35,7 +35,7 @@ from newsclaims.core.patterns import (
     native,
     whole,
 )
-from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Split, Stance
 
 Name = Annotated[str, StringConstraints(pattern=native(NAME_PATTERN))]
 Sha256 = Annotated[str, StringConstraints(pattern=native(SHA256_PATTERN))]
@@ -212,6 +212,20 @@ class ClustersFile(Record):
     clusters: list[ClaimCluster]
 
 
+class StorySplit(Record):
+    """The split of every page of one story."""
+
+    story_id: Name = Field(description="A story of the manifest (listed once).")
+    split: Split = Field(description="The split its pages, claims and clusters are in.")
+
+
+class SplitsFile(Record):
+    """``annotations/splits.json``: the split of every story, written by ``newsclaims splits``."""
+
+    schema_version: SchemaVersion
+    splits: list[StorySplit]
+
+
 class ManifestEntry(Record):
     """One seed page: its file, checksum and what the page itself tells about it."""
 
@@ -246,6 +260,7 @@ FILE_MODELS: dict[str, type[Record]] = {
     "entities": EntitiesFile,
     "clusters": ClustersFile,
     "manifest": Manifest,
+    "splits": SplitsFile,
 }
 
 # The names of core.patterns are re-exported: code written before they moved keeps working.
@@ -276,6 +291,8 @@ __all__ = [
     "Sha256",
     "Source",
     "Span",
+    "SplitsFile",
+    "StorySplit",
     "native",
     "whole",
 ]

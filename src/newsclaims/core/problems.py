@@ -71,6 +71,9 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC508", "An annotation file's name differs from its doc_id."),
     Rule("NC509", "A seed file is not valid UTF-8 text."),
     Rule("NC510", "The repository layout is broken: a file where a folder belongs or back, or a stray entry."),
+    Rule("NC511", "A story is listed more than once in annotations/splits.json (a story is in one split)."),
+    Rule("NC512", "A document's story has no split in annotations/splits.json."),
+    Rule("NC513", "annotations/splits.json names a story that no document of the manifest has."),
     # NC6xx corpus: checked when every input validates (the check rebuilds).
     Rule("NC601", "corpus/ differs from a fresh build of the repository (stale)."),
     Rule("NC602", "A parquet file's schema differs from the declared features."),

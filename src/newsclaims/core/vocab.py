@@ -128,4 +128,12 @@ class Stance(Vocab):
     )
 
 
-ALL_VOCABS: tuple[type[Vocab], ...] = (EntityLabel, NoiseCategory, QuoteType, Stance)
+class Split(Vocab):
+    """The split a story's pages are in (annotations/splits.json); no story straddles two."""
+
+    TRAIN = "train", "For training models."
+    VALIDATION = "validation", "For choosing models and settings while training."
+    TEST = "test", "For evaluation only: never trained or tuned on."
+
+
+ALL_VOCABS: tuple[type[Vocab], ...] = (EntityLabel, NoiseCategory, QuoteType, Stance, Split)

@@ -126,7 +126,11 @@ def _evaluation_split(release: Release) -> str:
 def _splits_prose(release: Release, summary: Summary) -> str:
     per_split = documents_per_split(release)
     stories = _count(len(summary.stories), "story", "stories")
-    rule = "Splits are assigned by story, so that no story straddles two splits."
+    rule = (
+        "Splits are assigned by story, so that no story straddles two splits: the repository's "
+        "`annotations/splits.json` declares the split of every story, and `newsclaims splits set STORY SPLIT` "
+        "moves one (then `newsclaims release`)."
+    )
     if not per_split:
         return f"{rule} This release has no documents yet."
     if len(per_split) == 1:

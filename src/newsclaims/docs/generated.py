@@ -28,6 +28,7 @@ FILE_PLACES = {
     "entities": "annotations/entities.json",
     "clusters": "annotations/clusters.json",
     "manifest": "seeds/manifest.json",
+    "splits": "annotations/splits.json",
 }
 
 

@@ -17,7 +17,7 @@ from newsclaims.core.jsonread import read_json
 from newsclaims.core.patterns import END_GUARD, SCHEMA_VERSION
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
-KINDS = ("gold", "entities", "clusters", "manifest")
+KINDS = ("gold", "entities", "clusters", "manifest", "splits")
 PACKAGED = Path(__file__).with_name("json")
 
 

@@ -35,6 +35,7 @@ RECORD_ID_FIELDS = {
     "entities": "entity_id",
     "clusters": "cluster_id",
     "documents": "doc_id",
+    "splits": "story_id",
 }
 # The field that names a whole file, for errors in its top-level fields.
 FILE_ID_FIELD = "doc_id"

@@ -14,12 +14,17 @@ from newsclaims.validation.stream import check_gold_files, lazy_registries, vali
 
 
 def _is_repository_file(path: Path, lay: Layout) -> bool:
-    return path.resolve() in {lay.manifest.resolve(), lay.entities.resolve(), lay.clusters.resolve()}
+    return path.resolve() in {p.resolve() for p in (lay.manifest, lay.entities, lay.clusters, lay.splits)}
 
 
 def _check_outside(path: Path) -> list[Problem]:
     """A file outside any repository, by what its name says it is: its shape only."""
-    kinds = {"manifest.json": "manifest", "entities.json": "entities", "clusters.json": "clusters"}
+    kinds = {
+        "manifest.json": "manifest",
+        "entities.json": "entities",
+        "clusters.json": "clusters",
+        "splits.json": "splits",
+    }
     kind = kinds.get(path.name)
     if kind is None:  # no text to check offsets against
         return check_gold_files([path], None)

@@ -34,7 +34,7 @@ from newsclaims.core.layout import Layout, display
 from newsclaims.core.patterns import SCHEMA_VERSION, SchemaVersion
 from newsclaims.core.problems import Problem, problem
 from newsclaims.schema.shape import checker, parse_kind
-from newsclaims.validation.rules import Registries, check_manifest_listing, check_registry_ids
+from newsclaims.validation.rules import Registries, check_manifest_listing, check_registry_ids, check_splits
 
 T = TypeVar("T")
 
@@ -228,7 +228,17 @@ class Index:
         problems += found
         labels = cls._registry(lay.entities, "entities", "entity_id", "label", problems)
         stories = cls._registry(lay.clusters, "clusters", "cluster_id", "story_id", problems)
+        problems += cls._splits(lay, entries, problems)
         return cls(lay, entries, labels, stories, problems)
+
+    @staticmethod
+    def _splits(lay: Layout, entries: list[Listed] | None, problems: list[Problem]) -> list[Problem]:
+        """NC511-NC513; a repository without annotations/splits.json has declared no split at all."""
+        pairs: list[tuple[str, str]] | None = []
+        if lay.splits.exists():
+            pairs, found = read_list(lay.splits, "splits", "splits", itemgetter("story_id", "split"))
+            problems += found
+        return check_splits(display(lay.splits), pairs, display(lay.manifest), entries)
 
     @staticmethod
     def _registry(path: Path, kind: str, id_field: str, value: str, problems: list[Problem]) -> dict[str, str] | None:

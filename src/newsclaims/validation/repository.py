@@ -18,10 +18,17 @@ from newsclaims.core.models import (
     Manifest,
     ManifestEntry,
     Record,
+    SplitsFile,
 )
 from newsclaims.core.problems import Problem, problem
 from newsclaims.schema.shape import parse_model
-from newsclaims.validation.rules import Registries, check_manifest, check_manifest_listing, check_registry_ids
+from newsclaims.validation.rules import (
+    Registries,
+    check_manifest,
+    check_manifest_listing,
+    check_registry_ids,
+    check_splits,
+)
 
 R = TypeVar("R", bound=Record)
 
@@ -36,6 +43,8 @@ class Repository:
     documents: dict[str, Document[ManifestEntry]] | None = None
     entities: dict[str, Entity] | None = field(default_factory=dict)
     clusters: dict[str, ClaimCluster] | None = field(default_factory=dict)
+    # story_id -> split (annotations/splits.json); None: the file is there but could not be read.
+    splits: dict[str, str] | None = field(default_factory=dict)
     # Problems of the manifest, the seeds and the registries themselves.
     problems: list[Problem] = field(default_factory=list)
 
@@ -97,6 +106,11 @@ class Repository:
                 display(lay.clusters), [c.cluster_id for c in clus.clusters], "cluster_id"
             )
             self.clusters = {c.cluster_id: c for c in clus.clusters}
+        splits = self._load_registry(lay.splits, SplitsFile)
+        self.splits = None if splits is None else {s.story_id: s.split.value for s in reversed(splits.splits)}
+        pairs = None if splits is None else [(s.story_id, s.split.value) for s in splits.splits]
+        entries = self.manifest.documents if self.manifest is not None else None
+        self.problems += check_splits(display(lay.splits), pairs, display(lay.manifest), entries)
 
     def _load_registry(self, path: Path, model: type[R]) -> R | None:
         # A repository without annotations yet has no registries: that is not a problem.

@@ -569,6 +569,63 @@ def check_manifest_listing(
     return out
 
 
+SPLIT_COMMAND = "newsclaims splits set"
+
+
+def check_splits(
+    label: str, pairs: Sequence[tuple[str, str]] | None, manifest_label: str, entries: Sequence[Listing] | None
+) -> list[Problem]:
+    """NC511-NC513: ``annotations/splits.json`` gives every story of the manifest exactly one split.
+
+    ``pairs`` are the file's (story_id, split) in file order (None: the file could not be read,
+    which is its own problem); ``entries`` the manifest's (None: likewise).
+    """
+    if pairs is None:
+        return []
+    out = []
+    splits_of: dict[str, list[str]] = {}
+    for story, split in pairs:
+        splits_of.setdefault(story, []).append(split)
+    for story, n in _repeated([story for story, _ in pairs]):
+        listed = ", ".join(splits_of[story])
+        out.append(
+            problem(
+                "NC511",
+                label,
+                story,
+                "split",
+                f"story {story!r} is listed {n} times ({listed}): keep one with `{SPLIT_COMMAND} {story} SPLIT`",
+            )
+        )
+    if entries is None:
+        return out
+    stories = set()
+    for e in entries:
+        stories.add(e.story_id)
+        if e.story_id not in splits_of:
+            out.append(
+                problem(
+                    "NC512",
+                    manifest_label,
+                    e.doc_id,
+                    "story_id",
+                    f"story {e.story_id!r} has no split in {label}: `{SPLIT_COMMAND} {e.story_id} test` "
+                    "(or train, validation)",
+                )
+            )
+    for story in sorted(set(splits_of) - stories):
+        out.append(
+            problem(
+                "NC513",
+                label,
+                story,
+                "story_id",
+                f"no document of {manifest_label} has story {story!r}: `newsclaims splits remove {story}`",
+            )
+        )
+    return out
+
+
 def check_seed(label: str, entry: L, data: bytes, seeds_label: str) -> tuple[list[Problem], Document[L] | None, str]:
     """NC504, NC509 for one seed file's bytes; returns its document (if readable) and sha256."""
     out = []

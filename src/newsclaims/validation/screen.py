@@ -58,6 +58,9 @@ NOT_SCREENED: Mapping[str, frozenset[str]] = {
     "seeds/manifest.json against the names in seeds/ (check_manifest_listing)": frozenset(["NC502", "NC503", "NC505"]),
     "one seed file's bytes, checked as the seed is read (check_seed)": frozenset(["NC504", "NC509"]),
     "all seed files together, merged after the documents (check_duplicate_bytes)": frozenset(["NC506"]),
+    "annotations/splits.json against the manifest's stories, checked as it is read (check_splits)": frozenset(
+        ["NC511", "NC512", "NC513"]
+    ),
     "the folders of the repository and round.json, checked as they are listed (folders.py)": frozenset(["NC510"]),
 }
 

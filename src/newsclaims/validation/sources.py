@@ -15,8 +15,6 @@ from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.repository import Repository
 
-DEFAULT_SPLIT = "test"
-
 
 @dataclass(frozen=True)
 class Sources:
@@ -38,10 +36,9 @@ class InvalidInputs(Exception):
 
 
 def story_splits(repo: Repository) -> dict[str, str]:
-    # Splits are by story so that no story straddles two. Every story is evaluation data
-    # ("test") until splits can be declared per story; the card lists the pages per split.
-    assert repo.manifest is not None
-    return {e.story_id: DEFAULT_SPLIT for e in repo.manifest.documents}
+    """story_id -> split, as annotations/splits.json declares (NC511-NC513 hold on validated inputs)."""
+    assert repo.splits is not None
+    return dict(repo.splits)
 
 
 def load_sources(root: Path) -> Sources:

@@ -1,0 +1,89 @@
+"""``annotations/splits.json``: the split of every story, edited by command, never by hand.
+
+Splits are by story (``story_id`` of the manifest), so that no story straddles two: the
+pages of one story share claims, clusters and wording, and a model trained on one page of
+a story and tested on another would be tested on what it has seen. ``newsclaims seeds add``
+declares a new story's split (``--split``, ``test`` by default); ``newsclaims splits set``
+moves a story, ``newsclaims splits remove`` drops a story no page has any more.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from newsclaims.core.files import read_bytes
+from newsclaims.core.jsonio import model_dumps, write_text_atomic
+from newsclaims.core.layout import Layout
+from newsclaims.core.models import SplitsFile, StorySplit
+from newsclaims.core.patterns import SCHEMA_VERSION
+from newsclaims.core.vocab import Split
+from newsclaims.schema.shape import parse_model
+
+DEFAULT_SPLIT = Split.TEST
+
+
+class SplitError(ValueError):
+    """The change was refused; nothing was written."""
+
+
+def read_splits(layout: Layout) -> SplitsFile:
+    """The split file, or an empty one when the repository has none yet."""
+    if not layout.splits.exists():
+        return SplitsFile(schema_version=SCHEMA_VERSION, splits=[])
+    parsed, problems = parse_model(str(layout.splits), read_bytes(layout.splits), SplitsFile)
+    if parsed is None:
+        raise SplitError(f"{layout.splits} is not valid; fix it first: " + "; ".join(map(str, problems)))
+    return parsed
+
+
+def split_of(layout: Layout, story_id: str) -> Split | None:
+    found = [s.split for s in read_splits(layout).splits if s.story_id == story_id]
+    return found[0] if found else None
+
+
+def _write(root: Path, layout: Layout, splits: dict[str, Split]) -> None:
+    records = [StorySplit(story_id=story, split=splits[story]) for story in sorted(splits)]
+    write_text_atomic(layout.splits, model_dumps(SplitsFile(schema_version=SCHEMA_VERSION, splits=records)), root=root)
+
+
+def parse_split(value: str) -> Split:
+    try:
+        return Split.of(value)
+    except ValueError as e:
+        raise SplitError(str(e)) from e
+
+
+def set_split(root: Path, story_id: str, split: str) -> Split | None:
+    """Put every page of ``story_id`` in ``split``; returns the split it was in (None: none).
+
+    A story listed twice (NC511) ends up listed once. The story need not have pages yet:
+    ``seeds add`` of its first page then finds its split declared.
+    """
+    layout = Layout(root)
+    new = parse_split(split)
+    checked, problems = parse_model("splits", _one(story_id, new), StorySplit)
+    if checked is None:
+        raise SplitError(f"invalid story id {story_id!r}: " + "; ".join(p.message for p in problems))
+    current = read_splits(layout).splits
+    before = next((s.split for s in current if s.story_id == story_id), None)
+    splits = {s.story_id: s.split for s in reversed(current)}
+    splits[story_id] = new
+    _write(root, layout, splits)
+    return before
+
+
+def remove_split(root: Path, story_id: str) -> Split:
+    """Drop ``story_id`` from the split file (a story no page has any more: NC513)."""
+    layout = Layout(root)
+    current = read_splits(layout).splits
+    splits = {s.story_id: s.split for s in reversed(current)}
+    if story_id not in splits:
+        raise SplitError(f"story {story_id!r} is not in {layout.splits.relative_to(root)}")
+    before = splits.pop(story_id)
+    _write(root, layout, splits)
+    return before
+
+
+def _one(story_id: str, split: Split) -> bytes:
+    return json.dumps({"story_id": story_id, "split": split.value}).encode()

@@ -1,0 +1,149 @@
+"""Splits by story, declared in annotations/splits.json: the commands, the rules, the build."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+from conftest import REPO_ROOT, MiniRepo
+
+from newsclaims import validate
+from newsclaims.corpus.build import write_corpus
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "newsclaims.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def splits_file(root: Path) -> dict[str, str]:
+    data = json.loads((root / "annotations/splits.json").read_text(encoding="utf-8"))
+    return {s["story_id"]: s["split"] for s in data["splits"]}
+
+
+def add(mini: MiniRepo, page: Path, story: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    args = ["--outlet", "Example Times", "--title", "A page", "--published", "2022-12-11", "--story", story]
+    return run("seeds", "add", str(page), *args, *extra, cwd=mini.root)
+
+
+def test_every_story_of_this_repository_has_one_split() -> None:
+    manifest = json.loads((REPO_ROOT / "seeds/manifest.json").read_text(encoding="utf-8"))
+    declared = json.loads((REPO_ROOT / "annotations/splits.json").read_text(encoding="utf-8"))["splits"]
+    stories = [s["story_id"] for s in declared]
+    assert len(stories) == len(set(stories))
+    assert set(stories) == {e["story_id"] for e in manifest["documents"]}
+
+
+def test_seeds_add_declares_a_new_story_in_test_and_says_so(mini: MiniRepo, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("A page of another story.\n", encoding="utf-8")
+    done = add(mini, page, "story-2")
+    assert done.returncode == 0, done.stderr
+    first, last = done.stdout.splitlines()
+    assert first.startswith("story story-2 is new: its pages are in the test split")
+    assert "newsclaims splits set story-2 SPLIT" in first
+    assert last.startswith("added seeds/")
+    assert splits_file(mini.root) == {"story-1": "test", "story-2": "test"}
+    assert validate() == []
+
+
+def test_seeds_add_split_of_a_new_story(mini: MiniRepo, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("A page of another story.\n", encoding="utf-8")
+    done = add(mini, page, "story-2", "--split", "train")
+    assert done.returncode == 0, done.stderr
+    assert splits_file(mini.root)["story-2"] == "train"
+    assert validate() == []
+
+
+def test_seeds_add_refuses_another_split_for_a_known_story(mini: MiniRepo, tmp_path: Path) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("A page of the same story.\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in mini.root.rglob("*") if p.is_file()}
+    done = add(mini, page, "story-1", "--split", "train")
+    assert done.returncode == 1
+    assert done.stderr == (
+        "newsclaims seeds add: refused: story 'story-1' is in the test split: a story is in one split; "
+        "move all its pages with `newsclaims splits set story-1 train`\n"
+    )
+    assert {p: p.read_bytes() for p in mini.root.rglob("*") if p.is_file()} == before
+
+
+def test_splits_set_moves_a_story_and_remove_drops_it(mini: MiniRepo) -> None:
+    done = run("splits", "set", "story-1", "validation", cwd=mini.root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("story story-1: validation (was test)")
+    assert splits_file(mini.root) == {"story-1": "validation"}
+    assert run("splits", "set", "story-9", "train", cwd=mini.root).returncode == 0
+    assert [(p.code, p.record) for p in validate()] == [("NC513", "story-9")]
+    assert run("splits", "remove", "story-9", cwd=mini.root).returncode == 0
+    assert validate() == []
+    gone = run("splits", "remove", "story-9", cwd=mini.root)
+    assert (gone.returncode, gone.stderr) == (
+        1,
+        "newsclaims splits remove: refused: story 'story-9' is not in annotations/splits.json\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("set", "Story 1", "test"), "invalid story id 'Story 1'"),
+        (("set", "../x", "test"), "invalid story id '../x'"),
+    ],
+)
+def test_splits_set_refuses_bad_input(mini: MiniRepo, args: tuple[str, ...], message: str) -> None:
+    before = (mini.root / "annotations/splits.json").read_bytes()
+    done = run("splits", *args, cwd=mini.root)
+    assert done.returncode == 1 and message in done.stderr and "Traceback" not in done.stderr
+    assert (mini.root / "annotations/splits.json").read_bytes() == before
+
+
+def test_a_split_outside_the_vocabulary_is_located(mini: MiniRepo) -> None:
+    mini.splits = [{"story_id": "story-1", "split": "dev"}]
+    mini.write()
+    found = [(p.code, p.path, p.record, p.field) for p in validate()]
+    assert ("NC103", "annotations/splits.json", "story-1", "split") in found
+
+
+def test_a_missing_split_file_leaves_every_document_without_a_split(mini: MiniRepo) -> None:
+    (mini.root / "annotations/splits.json").unlink()
+    assert [(p.code, p.path, p.record, p.field) for p in validate()] == [
+        ("NC512", "seeds/manifest.json", "doc-a", "story_id")
+    ]
+
+
+def test_the_manifest_checked_alone_reports_its_documents_without_a_split(mini: MiniRepo) -> None:
+    mini.splits = []
+    mini.write()
+    assert [(p.code, p.record) for p in validate("seeds/manifest.json")] == [("NC512", "doc-a")]
+
+
+def test_the_build_writes_each_story_into_its_split(mini: MiniRepo, tmp_path: Path) -> None:
+    other = "A second page, of another story.\n"
+    mini.seeds["doc-b.txt"] = other.encode()
+    mini.manifest.append(mini.entry("doc-b", "doc-b.txt", story_id="story-2"))
+    mini.splits = [{"story_id": "story-1", "split": "test"}, {"story_id": "story-2", "split": "train"}]
+    mini.write()
+    (mini.root / "CHANGELOG.md").write_text("# Changelog\n\n## corpus 0.0.1 — a test\n", encoding="utf-8")
+    assert validate() == []
+    out = tmp_path / "corpus"
+    release = write_corpus(mini.root, out)
+    assert release.counts["documents"] == {"test": 1, "train": 1}
+    for split, doc_id in (("test", "doc-a"), ("train", "doc-b")):
+        rows = pq.read_table(out / f"data/documents/{split}.parquet").to_pylist()
+        assert [(r["doc_id"], r["split"]) for r in rows] == [(doc_id, split)]
+    claims = pq.read_table(out / "data/claims/test.parquet").to_pylist()
+    assert {r["doc_id"] for r in claims} == {"doc-a"}  # doc-b has no gold: no claims in train
+    card = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---\n", 2)[1])
+    documents = next(c for c in card["configs"] if c["config_name"] == "documents")
+    assert [f["split"] for f in documents["data_files"]] == ["test", "train"]
+    for config in card["configs"]:
+        listed = {f["split"] for f in config["data_files"]}
+        assert listed == set(release.counts[config["config_name"]])
