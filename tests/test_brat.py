@@ -568,3 +568,14 @@ def test_a_noise_round_is_adjudicated_into_gold(mini: MiniRepo, capsys: pytest.C
     ]
     assert main(["validate", str(mini.root), "--inputs-only"]) == 0
     capsys.readouterr()
+
+
+def test_an_attribute_or_note_on_the_wrong_record_is_said(mini: MiniRepo) -> None:
+    extra = "R1\tSays Arg1:T2 Arg2:T1\n#2\tAnnotatorNotes R1\ta note on a relation\nA3\tQuote T1 Direct\n"
+    base = setup_brat(mini.root, {"bea": GOOD + extra})
+    shown = [str(i) for i in run_import(mini, base).issues]
+    assert shown == [
+        "bea/doc1.ann:10: NC805 R1: relation type 'Says' is not in the mapping",
+        "bea/doc1.ann:11: NC806 #2 is on R1, which is not a mention, noise span, content span or attribution",
+        "bea/doc1.ann:12: NC806 A3 is on T1, which is not an attribution (its event, or its cue)",
+    ]

@@ -216,7 +216,7 @@ class _Reader:
                 else:
                     self.issue(e.line, "NC805", f"{e.id}: role {role!r} of {e.type} is not in the mapping")
             if ok:
-                self._keep(attr)
+                self.attrs[attr.key] = attr
 
     def read_relations(self) -> None:
         for r in self.ann.relations:
@@ -255,9 +255,6 @@ class _Reader:
                 outer = self.span(r.arg2, r.line, ("cue",), what)
                 if outer is not None:
                     attr.parent = outer.id
-
-    def _keep(self, attr: _Attr) -> None:
-        self.attrs[attr.key] = attr
 
     # -- attributes, notes, normalizations ------------------------------------------------
 
@@ -311,9 +308,13 @@ class _Reader:
         return span.id if span is not None and span.kind == "content" else None
 
     def _unplaced(self, line: int, ident: str, target: str, what: str) -> None:
+        """An attribute or note whose target is not a record it can be on (said once: a target
+        that was itself left out has its own line)."""
+        left_out = {t.id for t in self.ann.textbounds if t.id not in self.spans}
+        left_out |= {e.id for e in self.ann.events if e.id not in self.attrs}
         if target not in self.defined:
             self.issue(line, "NC804", f"{ident} points at {target}, which the file does not define")
-        elif target in self.spans or target in self.attrs:
+        elif target not in left_out:
             self.issue(line, "NC806", f"{ident} is on {target}, which is not {what}")
 
 
