@@ -241,3 +241,23 @@ def test_review_flags_are_refused_together_or_with_decisions(
     (tmp_path / "d.json").write_text("{}", encoding="utf-8")
     code, _, err = adjudicate_cli(repo, capsys, "r-review", "--pull", "x.json", "--decisions", str(tmp_path / "d.json"))
     assert code == 1 and "--decisions is for adjudication from files" in err
+
+
+def test_a_gold_file_symlinked_out_of_the_repository_is_not_written_through(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = gold_docs(repo)[0]
+    two_annotator_round(repo, "r-link", "noise", [doc])
+    outside = tmp_path / "outside.json"
+    gold_path = repo / f"annotations/gold/{doc}.json"
+    outside.write_bytes(gold_path.read_bytes())
+    gold_path.unlink()
+    gold_path.symlink_to(outside)
+    before = outside.read_bytes()
+    code, _, err = adjudicate_cli(repo, capsys, "r-link", "--strategy", "union")
+    assert code == 1
+    assert err == (
+        f"newsclaims round: refused: {gold_path}: refused to write outside the repository {repo} "
+        f"(it resolves to {outside})\n"
+    )
+    assert outside.read_bytes() == before and gold_path.is_symlink()

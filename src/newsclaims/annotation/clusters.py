@@ -516,7 +516,7 @@ class _Plan:
             writes.append((lay.gold / f"{doc_id}.json", model_dumps(gold)))
         self._check(writes)
         for path, text in writes:
-            write_text_atomic(path, text)
+            write_text_atomic(path, text, root=lay.root)
         return tuple(display(p) for p, _ in writes)
 
     def _clusters_text(self) -> str | None:

@@ -269,7 +269,7 @@ class _Plan:
             *((lay.entities, text) for text in last),
         ]
         for path, text in writes:
-            write_text_atomic(path, text)
+            write_text_atomic(path, text, root=lay.root)
         written = list(dict.fromkeys(path for path, _ in writes))
         return tuple(display(p) for p in written)
 

@@ -263,19 +263,24 @@ def gold_problems(repo: Repository, merged: GoldFile) -> tuple[str, ...]:
 def write_adjudication(
     root: Path, rnd: Round, result: AdjudicationResult, merged: Mapping[str, GoldFile]
 ) -> AdjudicationResult:
-    """Write ``adjudication.json`` and, when every document validates, the gold files; all or nothing."""
+    """Write ``adjudication.json`` and, when every document validates, the gold files; all or nothing.
+
+    Under the round's lock; every path is checked to stay inside the repository (a gold file
+    symlinked elsewhere is refused, not followed). A run cut short between two gold files is
+    finished by running it again: each file's layer is replaced whole, so a second run gives
+    the same bytes."""
+    report = rnd.target("adjudication.json")
     blocked = [d for d, r in result.documents.items() if r.problems]
-    if blocked:
-        write_text_atomic(rnd.folder / "adjudication.json", dumps(result.as_dict()))
-        raise RoundError(
-            f"adjudicated files of {', '.join(blocked)} do not validate; see {rnd.folder / 'adjudication.json'}"
-        )
-    gold = Layout(root).gold
-    for doc_id, file in merged.items():
-        write_text_atomic(gold / f"{doc_id}.json", model_dumps(file))
-    written = tuple(sorted(f"annotations/gold/{d}.json" for d in merged))
-    result = replace(result, written=written)
-    write_text_atomic(rnd.folder / "adjudication.json", dumps(result.as_dict()))
+    with rnd.lock():
+        if blocked:
+            write_text_atomic(report, dumps(result.as_dict()), root=root)
+            raise RoundError(f"adjudicated files of {', '.join(blocked)} do not validate; see {report}")
+        gold = Layout(root).gold
+        for doc_id, file in merged.items():
+            write_text_atomic(gold / f"{doc_id}.json", model_dumps(file), root=root)
+        written = tuple(sorted(f"annotations/gold/{d}.json" for d in merged))
+        result = replace(result, written=written)
+        write_text_atomic(report, dumps(result.as_dict()), root=root)
     return result
 
 

@@ -105,7 +105,8 @@ def push_review(root: Path, name: str, server: Server, strategy: str = "union") 
         raise server.failed("the new project has no id")
     server.import_or_delete(project_id, tasks)
     linked = manifest.model_copy(update={"label_studio": link.model_copy(update={"review": project_id})})
-    write_text_atomic(rnd.folder / "round.json", dumps(linked.as_dict()))
+    with rnd.lock():
+        write_text_atomic(rnd.target("round.json"), dumps(linked.as_dict()), root=root)
     return ReviewPushed(project_id, len(tasks), strategy)
 
 
