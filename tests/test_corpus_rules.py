@@ -90,7 +90,16 @@ def change_data_keep_version(root: Path) -> None:
     build(root)
 
 
+def wrong_uid(root: Path) -> None:
+    def bad(rows: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+        rows[0]["claim_uid"] = "elsewhere/" + rows[0]["claim_id"]
+        return rows
+
+    rewrite_parquet(root, "claims", bad, CONFIGS["claims"].arrow_schema)
+
+
 NOISE = "corpus/data/noise_spans/test.parquet"
+CLAIMS = "corpus/data/claims/test.parquet"
 ENTITIES = "corpus/data/entities/test.parquet"
 CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] = {
     "NC601": (
@@ -109,6 +118,10 @@ CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] 
     "NC605": (
         lambda r: (r / NOISE).unlink(),
         {("NC605", "corpus/release.json", "data/noise_spans/test.parquet", "files"), ("NC601", NOISE, "-", "file")},
+    ),
+    "NC607": (
+        wrong_uid,
+        {("NC607", CLAIMS, "-", "claim_uid"), ("NC605", CLAIMS, "-", "sha256"), ("NC601", CLAIMS, "-", "file")},
     ),
     "NC606": (change_data_keep_version, {("NC606", "CHANGELOG.md", f"corpus {VERSION}", "fingerprint")}),
 }

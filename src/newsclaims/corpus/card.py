@@ -123,6 +123,31 @@ def _evaluation_split(release: Release) -> str:
     return "test" if "test" in splits or not splits else splits[0]
 
 
+def _join_example(split: str, client: str) -> str:
+    """The card's worked join (``tests/test_research.py`` runs both on the built corpus)."""
+    if client == "pandas":
+        return f"""import pandas as pd
+
+def config(name):
+    return pd.read_parquet(f"path/to/corpus/data/{{name}}/{split}.parquet")
+
+claims, attributions, mentions = config("claims"), config("attributions"), config("mentions")
+attributions["mention_uid"] = attributions["source"].str.get("mention_uid")
+said = claims[["claim_uid", "text"]].merge(
+    attributions[["claim_uid", "attribution_uid", "mention_uid", "stance"]], on="claim_uid", how="left"
+).merge(mentions[["mention_uid", "entity_id"]], on="mention_uid", how="left")
+print(said.groupby("claim_uid").size().describe())  # claims with 0, 1 or several attributions""".strip()
+    return f"""from datasets import load_dataset
+
+claims = load_dataset("path/to/corpus", "claims", split="{split}")
+attributions = load_dataset("path/to/corpus", "attributions", split="{split}")
+by_claim = {{}}
+for a in attributions:
+    by_claim.setdefault(a["claim_uid"], []).append(a)
+for c in claims.select(range(3)):
+    print(c["claim_uid"], [a["attribution_uid"] for a in by_claim.get(c["claim_uid"], [])])""".strip()
+
+
 def _splits_prose(release: Release, summary: Summary) -> str:
     per_split = documents_per_split(release)
     stories = _count(len(summary.stories), "story", "stories")
@@ -223,6 +248,35 @@ repository. An example row of `claims`:
 
 ```json
 {_example(summary)}
+```
+
+### Joins
+
+Per-document ids (`m001`, `c001`, `a001`) repeat in every document; each record also has a
+corpus-wide id, `<doc_id>/<record_id>` (`mention_uid`, `claim_uid`, `attribution_uid`,
+`noise_uid`, `sentence_uid`; no id holds a `/`), and every reference has its corpus-wide form
+next to the per-document one, so each join is on one column:
+
+| from | column | to |
+|---|---|---|
+| `attributions` | `claim_uid` | `claims.claim_uid` (the content) |
+| `attributions` | `parent_uid` | `attributions.attribution_uid` (nested reporting) |
+| `attributions` | `source.mention_uid` | `mentions.mention_uid` (the source's mention, when annotated) |
+| `mentions` | `entity_id` | `entities.entity_id` (registry ids are corpus-wide already) |
+| `claims` | `cluster_id` | `claim_clusters.cluster_id` |
+| `claim_clusters` | `members[].claim_uid` | `claims.claim_uid` |
+| every config | `doc_id` | `documents.doc_id` (offsets point into its `text`) |
+
+A claim has zero attributions (the outlet tells it itself), one, or several (several sources,
+or a nested report and the report it is inside): a claim-to-attribution join has one row per
+attribution, plus one per claim without any in a left join. Count claims on `claim_uid`.
+
+```python
+{_join_example(split, "pandas")}
+```
+
+```python
+{_join_example(split, "datasets")}
 ```
 
 ### Splits

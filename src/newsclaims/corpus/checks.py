@@ -25,6 +25,7 @@ from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import display
 from newsclaims.core.problems import Problem, problem
 from newsclaims.corpus.build import write_corpus
+from newsclaims.corpus.derived import mismatched_uids, siblings, uid_paths
 from newsclaims.corpus.features import CONFIGS
 from newsclaims.corpus.release import VERSION_HEADING, sha256_file
 
@@ -84,6 +85,16 @@ def _column(table: pa.Table, path: list[str]) -> pa.Array:
     return array
 
 
+def check_derived(label: str, table: pa.Table, features: Features) -> list[Problem]:
+    """NC607: every corpus-wide id is ``<doc_id>/<record_id>`` of its record."""
+    out = []
+    for col in uid_paths(features):
+        bad = mismatched_uids(table, col, siblings(features, col))
+        if bad:
+            out.append(problem("NC607", label, "", ".".join(col), f"{bad} value(s) differ from <doc_id>/<record id>"))
+    return out
+
+
 def check_files(corpus: Path) -> list[Problem]:
     """NC602-NC605 on the files as they are."""
     out: list[Problem] = []
@@ -136,6 +147,7 @@ def check_files(corpus: Path) -> list[Problem]:
                         f"{bad} value(s) outside 0..{label.num_classes - 1} ({', '.join(label.names)})",
                     )
                 )
+        out += check_derived(display(path), table, features)
         split = Path(rel).stem
         if counts.get(config, {}).get(split) != table.num_rows:
             out.append(

@@ -25,6 +25,7 @@ def _span() -> dict[str, Any]:
 def _mention() -> dict[str, Any]:
     return {
         "mention_id": Value("string"),
+        "mention_uid": Value("string"),
         **_span(),
         "label": class_label(EntityLabel),
         "entity_id": Value("string"),
@@ -35,6 +36,7 @@ def _mention() -> dict[str, Any]:
 def _claim() -> dict[str, Any]:
     return {
         "claim_id": Value("string"),
+        "claim_uid": Value("string"),
         "fragments": List(_span()),
         "text": Value("string"),
         "cluster_id": Value("string"),
@@ -46,18 +48,27 @@ def _claim() -> dict[str, Any]:
 def _attribution() -> dict[str, Any]:
     return {
         "attribution_id": Value("string"),
+        "attribution_uid": Value("string"),
         "claim_id": Value("string"),
-        "source": {**_span(), "mention_id": Value("string")},
+        "claim_uid": Value("string"),
+        "source": {**_span(), "mention_id": Value("string"), "mention_uid": Value("string")},
         "cue": _span(),
         "quote_type": class_label(QuoteType),
         "stance": class_label(Stance),
         "parent_id": Value("string"),
+        "parent_uid": Value("string"),
         "note": Value("string"),
     }
 
 
 def _noise() -> dict[str, Any]:
-    return {"noise_id": Value("string"), **_span(), "category": class_label(NoiseCategory), "note": Value("string")}
+    return {
+        "noise_id": Value("string"),
+        "noise_uid": Value("string"),
+        **_span(),
+        "category": class_label(NoiseCategory),
+        "note": Value("string"),
+    }
 
 
 def _document_meta() -> dict[str, Any]:
@@ -110,7 +121,7 @@ CONFIGS: dict[str, Features] = {
             "story_id": Value("string"),
             "statement": Value("string"),
             "note": Value("string"),
-            "members": List({"doc_id": Value("string"), "claim_id": Value("string")}),
+            "members": List({"doc_id": Value("string"), "claim_id": Value("string"), "claim_uid": Value("string")}),
         }
     ),
     "attributions": _with_doc(_attribution()),
@@ -119,6 +130,7 @@ CONFIGS: dict[str, Features] = {
         {
             "doc_id": Value("string"),
             "sentence_id": Value("int32"),
+            "sentence_uid": Value("string"),
             "start": Value("int32"),
             "end": Value("int32"),
             "tokens": List(Value("string")),

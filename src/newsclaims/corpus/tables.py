@@ -31,20 +31,44 @@ def _index(vocab: Vocab) -> int:
 # schema (features.py) fixes column order and types, whatever the dict order.
 
 
-def mention_row(m: Mention) -> Row:
-    return {**m.model_dump(), "label": _index(m.label)}
+def uid(doc_id: str, record_id: str | None) -> str | None:
+    """A record's corpus-wide id: ``<doc_id>/<record_id>``, unambiguous because no id holds a ``/``.
+
+    Per-document ids (``c001``, ``m001``) repeat in every document; this one joins across
+    configs on one column. None stays None (no parent, no source mention).
+    """
+    return None if record_id is None else f"{doc_id}/{record_id}"
 
 
-def claim_row(c: Claim) -> Row:
-    return {**c.model_dump(), "text": FRAGMENT_JOINER.join(f.text for f in c.fragments)}
+def mention_row(doc_id: str, m: Mention) -> Row:
+    return {**m.model_dump(), "mention_uid": uid(doc_id, m.mention_id), "label": _index(m.label)}
 
 
-def attribution_row(a: Attribution) -> Row:
-    return {**a.model_dump(), "quote_type": _index(a.quote_type), "stance": _index(a.stance)}
+def claim_row(doc_id: str, c: Claim) -> Row:
+    return {
+        **c.model_dump(),
+        "claim_uid": uid(doc_id, c.claim_id),
+        "text": FRAGMENT_JOINER.join(f.text for f in c.fragments),
+    }
 
 
-def noise_row(n: NoiseSpan) -> Row:
-    return {**n.model_dump(), "category": _index(n.category)}
+def attribution_row(doc_id: str, a: Attribution) -> Row:
+    source = None
+    if a.source is not None:
+        source = {**a.source.model_dump(), "mention_uid": uid(doc_id, a.source.mention_id)}
+    return {
+        **a.model_dump(),
+        "attribution_uid": uid(doc_id, a.attribution_id),
+        "claim_uid": uid(doc_id, a.claim_id),
+        "source": source,
+        "quote_type": _index(a.quote_type),
+        "stance": _index(a.stance),
+        "parent_uid": uid(doc_id, a.parent_id),
+    }
+
+
+def noise_row(doc_id: str, n: NoiseSpan) -> Row:
+    return {**n.model_dump(), "noise_uid": uid(doc_id, n.noise_id), "category": _index(n.category)}
 
 
 def _position(row: Row) -> int:
@@ -86,7 +110,7 @@ class Summary:
         self.rounds.update(gold.provenance.rounds)
         self.methods.add(gold.provenance.method)
         if self.example is None and gold.claims:
-            self.example = {"doc_id": doc.doc_id, **claim_row(gold.claims[0])}
+            self.example = {"doc_id": doc.doc_id, **claim_row(doc.doc_id, gold.claims[0])}
 
     def merge(self, other: Summary) -> None:
         """Fold in the summary of the documents that come after this one's (by doc_id)."""
@@ -122,17 +146,21 @@ def document_rows(
 ) -> dict[str, list[Row]]:
     """config -> rows of one document (every config but the registries'); ``links`` collects the rest."""
     doc_id, e = doc.doc_id, doc.entry
-    mentions = _by_position([mention_row(m) for m in gold.mentions], "mention_id") if gold else []
-    claims = _by_position([claim_row(c) for c in gold.claims], "claim_id") if gold else []
+    mentions = _by_position([mention_row(doc_id, m) for m in gold.mentions], "mention_id") if gold else []
+    claims = _by_position([claim_row(doc_id, c) for c in gold.claims], "claim_id") if gold else []
     attributions = (
-        sorted((attribution_row(a) for a in gold.attributions), key=lambda r: r["attribution_id"]) if gold else []
+        sorted((attribution_row(doc_id, a) for a in gold.attributions), key=lambda r: r["attribution_id"])
+        if gold
+        else []
     )
-    noise = _by_position([noise_row(n) for n in gold.noise], "noise_id") if gold else []
+    noise = _by_position([noise_row(doc_id, n) for n in gold.noise], "noise_id") if gold else []
     for m in mentions:
         links.mention_docs[m["entity_id"]].append(doc_id)
     for c in claims:
         if c["cluster_id"] is not None:
-            links.members[c["cluster_id"]].append({"doc_id": doc_id, "claim_id": c["claim_id"]})
+            links.members[c["cluster_id"]].append(
+                {"doc_id": doc_id, "claim_id": c["claim_id"], "claim_uid": c["claim_uid"]}
+            )
     return {
         "documents": [
             {
@@ -157,7 +185,9 @@ def document_rows(
         "claims": [{"doc_id": doc_id, **r} for r in claims],
         "attributions": [{"doc_id": doc_id, **r} for r in attributions],
         "noise_spans": [{"doc_id": doc_id, **r} for r in noise],
-        "tokens": sentence_rows(doc_id, doc.text, gold),
+        "tokens": [
+            {**r, "sentence_uid": uid(doc_id, str(r["sentence_id"]))} for r in sentence_rows(doc_id, doc.text, gold)
+        ],
     }
 
 
