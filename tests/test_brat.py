@@ -579,3 +579,15 @@ def test_an_attribute_or_note_on_the_wrong_record_is_said(mini: MiniRepo) -> Non
         "bea/doc1.ann:11: NC806 #2 is on R1, which is not a mention, noise span, content span or attribution",
         "bea/doc1.ann:12: NC806 A3 is on T1, which is not an attribution (its event, or its cue)",
     ]
+
+
+def test_what_a_left_out_annotation_costs_is_said(mini: MiniRepo) -> None:
+    bad_trigger = GOOD.replace(
+        f"T2\tAttribution {offsets(TEXT, 'said')}\tsaid", f"T2\tAttribution {offsets(TEXT, 'said')}\tsaix"
+    )
+    base = setup_brat(mini.root, {"bea": bad_trigger})
+    shown = [str(i) for i in run_import(mini, base).issues]
+    assert shown == [
+        "bea/doc1.ann:2: NC803 T2: text 'saix' differs from the text's 'said'",
+        "bea/doc1.ann:5: NC804 E1's trigger points at T2, which was left out (line 2)",
+    ]  # A1, on the event left out, says nothing more: E1's line has said it

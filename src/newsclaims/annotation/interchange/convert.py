@@ -171,9 +171,14 @@ class _Reader:
     def span(self, sid: str, line: int, kinds: Iterable[str], what: str) -> _Span | None:
         found = self.spans.get(sid)
         if found is None:
-            if sid not in self.defined:
+            where = next((t.line for t in self.ann.textbounds if t.id == sid), None)
+            if where is not None:  # defined, but left out: its own line says why, this one what it cost
+                self.issue(line, "NC804", f"{what} points at {sid}, which was left out (line {where})")
+            elif sid not in self.defined:
                 self.issue(line, "NC804", f"{what} points at {sid}, which the file does not define")
-            return None  # defined but refused: its own line says why
+            else:
+                self.issue(line, "NC806", f"{what} points at {sid}, which is not a text-bound annotation")
+            return None
         if found.kind not in kinds:
             self.issue(line, "NC806", f"{what} points at {sid} ({found.type}), which is not a {' or '.join(kinds)}")
             return None

@@ -14,7 +14,8 @@ BRAT_RULES = {
     "NC801": "A line of the .ann file is malformed (not ID<TAB>TYPE ..., bad offsets, an unknown id prefix).",
     "NC802": "A text-bound annotation's span is outside the text, empty, or its pieces overlap or are not ordered.",
     "NC803": "A text-bound annotation's text differs from the slice of the text at its offsets.",
-    "NC804": "An annotation points at an id the file does not define, or defines an id twice.",
+    "NC804": "An annotation points at an id the file does not define, or at one left out (its own line says "
+    "why), or the file defines an id twice.",
     "NC805": "A brat type, role, attribute or value that the mapping does not map: that annotation is left out.",
     "NC806": "The annotation does not fit its mapped record (a mention or noise span in pieces, an attribution "
     "without content, two sources, a relation between the wrong kinds): left out.",
