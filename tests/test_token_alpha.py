@@ -57,6 +57,7 @@ def test_token_alpha_over_a_round() -> None:
     b = a.model_copy(update={"attributions": a.attributions[:1]})
     same = token_alpha([(TEXT, {"bea": a, "carl": a})], "roles")
     assert same.alpha == 1.0 and same.tokens == len(whitespace_tokens(TEXT)) and same.annotators == 2
+    assert same.as_dict() == {"alpha": 1.0, "documents": 1, "tokens": same.tokens, "annotators": 2}
     differ = token_alpha([(TEXT, {"bea": a, "carl": b})], "roles")
     assert differ.alpha is not None and differ.alpha < 1.0
     alone = token_alpha([(TEXT, {"bea": a})], "mentions")

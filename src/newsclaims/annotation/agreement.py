@@ -265,6 +265,9 @@ class TokenAlpha:
     tokens: int  # tokens coded by at least two annotators
     annotators: int
 
+    def as_dict(self) -> dict[str, object]:
+        return {"alpha": self.alpha, "documents": self.documents, "tokens": self.tokens, "annotators": self.annotators}
+
 
 def token_alpha(documents: Iterable[tuple[str, Mapping[str, GoldFile]]], layer: TokenLayer) -> TokenAlpha:
     """Alpha of ``layer`` over the tokens of every document: ``(text, {annotator: file})`` each.

@@ -25,7 +25,7 @@ from newsclaims.annotation.interchange.mapping import BratMapping
 from newsclaims.annotation.interchange.problems import Issue
 from newsclaims.annotation.interchange.standoff import parse_ann
 from newsclaims.annotation.seeds import SeedError, add_seed, read_manifest
-from newsclaims.core.documents import sha256_hex, text_sha256
+from newsclaims.core.documents import decode_text, sha256_hex, text_sha256
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout
@@ -305,7 +305,7 @@ def import_brat(
             mapping,
             file=src.shown,
             doc_id=doc_id,
-            text_sha256=text_sha256(raw.replace("\r\n", "\n").replace("\r", "\n")),
+            text_sha256=text_sha256(decode_text(text_bytes)),
             annotator=src.annotator,
             round_name=round_name,
             known_entities=entities,
