@@ -98,6 +98,15 @@ def wrong_uid(root: Path) -> None:
     rewrite_parquet(root, "claims", bad, CONFIGS["claims"].arrow_schema)
 
 
+def wrong_name(root: Path) -> None:
+    def bad(rows: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+        names = CONFIGS["noise_spans"]["category"].names
+        rows[0]["category_name"] = names[(rows[0]["category"] + 1) % len(names)]
+        return rows
+
+    rewrite_parquet(root, "noise_spans", bad, CONFIGS["noise_spans"].arrow_schema)
+
+
 NOISE = "corpus/data/noise_spans/test.parquet"
 CLAIMS = "corpus/data/claims/test.parquet"
 ENTITIES = "corpus/data/entities/test.parquet"
@@ -122,6 +131,10 @@ CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] 
     "NC607": (
         wrong_uid,
         {("NC607", CLAIMS, "-", "claim_uid"), ("NC605", CLAIMS, "-", "sha256"), ("NC601", CLAIMS, "-", "file")},
+    ),
+    "NC608": (
+        wrong_name,
+        {("NC608", NOISE, "-", "category_name"), ("NC605", NOISE, "-", "sha256"), ("NC601", NOISE, "-", "file")},
     ),
     "NC606": (change_data_keep_version, {("NC606", "CHANGELOG.md", f"corpus {VERSION}", "fingerprint")}),
 }

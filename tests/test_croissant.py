@@ -18,7 +18,7 @@ from conftest import REPO_ROOT
 
 from newsclaims.core.jsonio import dumps
 from newsclaims.corpus.build import build
-from newsclaims.corpus.croissant import croissant_metadata
+from newsclaims.corpus.croissant import LABEL_SETS, croissant_metadata
 from newsclaims.corpus.features import CONFIGS
 from newsclaims.corpus.release import Release
 from newsclaims.corpus.tables import Summary
@@ -134,15 +134,17 @@ def test_file_objects_are_exactly_the_data_files(built: tuple[Path, Release]) ->
 def test_fields_follow_the_features(built: tuple[Path, Release]) -> None:
     meta = json.loads((built[0] / "croissant.json").read_text(encoding="utf-8"))
     record_sets = {rs["@id"]: rs for rs in meta["recordSet"]}
-    assert list(record_sets) == [c for c in CONFIGS if built[1].counts[c]]
+    assert list(record_sets) == [c for c in CONFIGS if built[1].counts[c]] + [s.id for s in LABEL_SETS]
     noise = {f["name"]: f for f in record_sets["noise_spans"]["field"]}
     assert list(noise) == list(CONFIGS["noise_spans"])
     names = CONFIGS["noise_spans"]["category"].names
     assert noise["category"]["dataType"] == "sc:Integer"
-    assert (
-        noise["category"]["description"]
-        == "Class label index: " + ", ".join(f"{i} = {n}" for i, n in enumerate(names)) + "."
+    assert noise["category"]["description"] == (
+        "Class label index: "
+        + ", ".join(f"{i} = {n}" for i, n in enumerate(names))
+        + ". Names and definitions: the record set noise-categories."
     )
+    assert noise["category_name"]["dataType"] == "sc:Text"
     assert (noise["start"]["dataType"], noise["text"]["dataType"]) == ("sc:Integer", "sc:Text")
     claims = {f["name"]: f for f in record_sets["claims"]["field"]}
     assert claims["checkworthy"]["dataType"] == "sc:Boolean"
@@ -210,3 +212,31 @@ def test_a_wrong_checksum_stops_the_read(built: tuple[Path, Release], tmp_path: 
         chain.append(cause)
         cause = cause.__cause__ or cause.__context__
     assert any("Hash of downloaded file" in str(e) for e in chain), chain
+
+
+def test_every_label_set_is_an_enumeration_mlcroissant_reads(built: tuple[Path, Release], dataset: mlc.Dataset) -> None:
+    """Labels readable without `datasets`: each label set is an sc:Enumeration record set, index -> name."""
+    meta = json.loads((built[0] / "croissant.json").read_text(encoding="utf-8"))
+    record_sets = {rs["@id"]: rs for rs in meta["recordSet"]}
+    for labels in LABEL_SETS:
+        assert record_sets[labels.id]["dataType"] == "sc:Enumeration"
+        rows = records(dataset, labels.id)
+        assert [(r["index"], r["name"]) for r in rows] == list(enumerate(labels.names))
+        assert all(r["definition"] for r in rows)
+    stances = {r["index"]: r["name"] for r in records(dataset, "stances")}
+    attributions = pq.read_table(built[0] / "data/attributions/test.parquet").to_pylist()
+    assert all(stances[a["stance"]] == a["stance_name"] for a in attributions)
+    # Named in the label fields' descriptions, not referenced: mlcroissant reads a reference as a
+    # join, and a record set read through one comes back empty on a second read.
+    fields = [
+        f for rs in meta["recordSet"] for f in [*rs["field"], *(s for f in rs["field"] for s in f.get("subField", []))]
+    ]
+    assert not any("references" in f for f in fields)
+    named = {
+        f["description"].rsplit(" ", 1)[1].rstrip(".")
+        for f in fields
+        if "Names and definitions" in f.get("description", "")
+    }
+    assert named == {s.id for s in LABEL_SETS}
+    tokens = {f["name"]: f for f in record_sets["tokens"]["field"]}
+    assert tokens["ner_tags"]["description"].endswith("Names and definitions: the record set ner-tags.")

@@ -82,6 +82,7 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC605", "A data file's sha256 differs from release.json, or a file is missing or unlisted."),
     Rule("NC606", "The data changed without a new corpus version in CHANGELOG.md."),
     Rule("NC607", "A corpus-wide id (a *_uid column) differs from <doc_id>/<record id> of its record."),
+    Rule("NC608", "A label's name column (stance_name, ner_tag_names) differs from the names of its ClassLabel."),
 )
 
 

@@ -243,11 +243,31 @@ Configs (one parquet file per split):
 
 Offsets are Unicode code points into `documents.text` (the page's bytes decoded as UTF-8,
 line ends normalised to `\\n`), end-exclusive: `text[start:end] == span.text` always holds.
-Labels are `ClassLabel`s; their names and definitions are in `schema/SCHEMA.md` of the
-repository. An example row of `claims`:
+An example row of `claims`:
 
 ```json
 {_example(summary)}
+```
+
+### Labels
+
+Every label column is a `ClassLabel` integer for `datasets` (`ds.features["stance"].int2str(0)`),
+with its name in a string column right after it (`stance` and `stance_name`, `label` and
+`label_name`, `category` and `category_name`, `ner_tags` and `ner_tag_names`): pandas, polars,
+DuckDB and mlcroissant read parquet integers as bare integers, and a name reached through a
+lookup table is a join every user would have to get right, so the names are in the data.
+Parquet stores the repeated names dictionary-encoded, for a few bytes per file; rule NC608 of
+`newsclaims validate` checks that every name is the name of its integer. In `croissant.json`
+each label set is an `sc:Enumeration` record set (index, name, definition), named in the
+description of each label field. Definitions of every label: `schema/SCHEMA.md` of the
+repository.
+
+```python
+import duckdb, pandas as pd, polars as pl
+
+pd.read_parquet("path/to/corpus/data/attributions/{split}.parquet")["stance_name"].value_counts()
+pl.read_parquet("path/to/corpus/data/attributions/{split}.parquet")["stance_name"].value_counts()
+duckdb.sql("SELECT stance_name, count(*) FROM 'path/to/corpus/data/attributions/*.parquet' GROUP BY 1")
 ```
 
 ### Joins

@@ -25,8 +25,8 @@ from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import display
 from newsclaims.core.problems import Problem, problem
 from newsclaims.corpus.build import write_corpus
-from newsclaims.corpus.derived import mismatched_uids, siblings, uid_paths
-from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.derived import mismatched_names, mismatched_uids, siblings, uid_paths
+from newsclaims.corpus.features import CONFIGS, twin_name
 from newsclaims.corpus.release import VERSION_HEADING, sha256_file
 
 FINGERPRINT = re.compile(r"fingerprint ([0-9a-f]{16,64})")
@@ -145,6 +145,19 @@ def check_files(corpus: Path) -> list[Problem]:
                         "",
                         ".".join(col),
                         f"{bad} value(s) outside 0..{label.num_classes - 1} ({', '.join(label.names)})",
+                    )
+                )
+                continue
+            twin = [*col[:-1], twin_name(col[-1])]
+            wrong = mismatched_names(table, col, twin, label.names)
+            if wrong:
+                out.append(
+                    problem(
+                        "NC608",
+                        display(path),
+                        "",
+                        ".".join(twin),
+                        f"{wrong} value(s) differ from the names of {col[-1]}",
                     )
                 )
         out += check_derived(display(path), table, features)

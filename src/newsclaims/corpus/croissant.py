@@ -12,12 +12,15 @@ sources: no dates, no absolute paths, keys in a fixed order.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from datasets import ClassLabel, LargeList, List, Value
 
+from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance, Vocab
 from newsclaims.corpus.features import CONFIG_DESCRIPTIONS, CONFIGS
 from newsclaims.corpus.tables import FRAGMENT_JOINER
+from newsclaims.corpus.tokens import NER_TAGS, NOISE_TAGS
 
 if TYPE_CHECKING:
     from newsclaims.corpus.release import Release
@@ -78,6 +81,65 @@ _FLOAT_DTYPES = {"float16", "float32", "float64"}
 GUIDELINES = "schema/GUIDELINES.md"
 
 
+@dataclass(frozen=True)
+class LabelSet:
+    """A ClassLabel's names as a Croissant enumeration (a ``cr:RecordSet`` of ``sc:Enumeration``)."""
+
+    id: str
+    description: str
+    names: tuple[str, ...]
+    definitions: tuple[str, ...]
+
+
+def _of_vocab(set_id: str, vocab: type[Vocab]) -> LabelSet:
+    return LabelSet(set_id, (vocab.__doc__ or "").strip(), tuple(vocab.values()), tuple(m.definition for m in vocab))
+
+
+def _of_tags(set_id: str, names: list[str], what: str) -> LabelSet:
+    definitions = tuple(
+        "Outside any span." if n == "O" else f"{'Begins' if n[0] == 'B' else 'Inside'} a span of {n[2:]}."
+        for n in names
+    )
+    return LabelSet(set_id, f"BIO tags of {what}, over tokens.", tuple(names), definitions)
+
+
+LABEL_SETS = (
+    _of_vocab("entity-labels", EntityLabel),
+    _of_vocab("noise-categories", NoiseCategory),
+    _of_vocab("quote-types", QuoteType),
+    _of_vocab("stances", Stance),
+    _of_tags("ner-tags", NER_TAGS, "the outermost entity mentions"),
+    _of_tags("noise-tags", NOISE_TAGS, "page noise"),
+)
+
+
+def label_set(feature: ClassLabel) -> LabelSet:
+    return next(s for s in LABEL_SETS if list(s.names) == list(feature.names))
+
+
+def _enumeration(labels: LabelSet) -> dict[str, Any]:
+    """The label set as the Croissant spec declares categorical data: an ``sc:Enumeration`` record
+    set with its values inline, keyed by the index that parquet stores."""
+    rs = labels.id
+    return {
+        "@type": "cr:RecordSet",
+        "@id": rs,
+        "name": rs,
+        "description": f"{labels.description} The label columns store the index; the *_name columns the name.",
+        "dataType": "sc:Enumeration",
+        "key": {"@id": f"{rs}/index"},
+        "field": [
+            {"@type": "cr:Field", "@id": f"{rs}/index", "name": "index", "dataType": "sc:Integer"},
+            {"@type": "cr:Field", "@id": f"{rs}/name", "name": "name", "dataType": "sc:Text"},
+            {"@type": "cr:Field", "@id": f"{rs}/definition", "name": "definition", "dataType": "sc:Text"},
+        ],
+        "data": [
+            {f"{rs}/index": i, f"{rs}/name": name, f"{rs}/definition": definition}
+            for i, (name, definition) in enumerate(zip(labels.names, labels.definitions, strict=True))
+        ],
+    }
+
+
 def _data_type(feature: Value) -> str:
     if feature.dtype in ("string", "large_string"):
         return "sc:Text"
@@ -105,6 +167,10 @@ def _leaf(field_id: str, feature: Value | ClassLabel, source: dict[str, Any]) ->
         labels = ", ".join(f"{i} = {name}" for i, name in enumerate(feature.names))
         out["description"] = f"Class label index: {labels}."
         out["dataType"] = "sc:Integer"
+        # The set is named, not referenced (``references``): mlcroissant 1.1 reads a reference as
+        # a join, and a record set read through a join comes back empty the second time it is read
+        # from the same Dataset. The name is in the *_name column beside this one anyway.
+        out["description"] += f" Names and definitions: the record set {label_set(feature).id}."
     else:
         out["dataType"] = _data_type(feature)
     out["source"] = source
@@ -229,7 +295,8 @@ def _rai(release: Release, summary: Summary) -> dict[str, Any]:
             "Document text: the page's bytes decoded as UTF-8, line ends normalised to \\n, nothing else changed; "
             "every span offset is in Unicode code points into that text, end-exclusive.",
             f"claims.text joins a claim's fragments with {FRAGMENT_JOINER!r}.",
-            "Labels are stored as class indices (ClassLabel) in the order of the label vocabulary.",
+            "Labels are stored as class indices (ClassLabel) in the order of the label vocabulary, each "
+            "with its name in a *_name column beside it; each label set is an sc:Enumeration record set.",
         ],
         "rai:dataAnnotationProtocol": " ".join(
             [
@@ -322,6 +389,7 @@ def croissant_metadata(release: Release, summary: Summary) -> dict[str, Any]:
         record_set, extra = _record_set(config, by_config[config])
         distribution += extra
         record_sets.append(record_set)
+    record_sets += [_enumeration(labels) for labels in LABEL_SETS]
     meta: dict[str, Any] = {
         "@context": copy.deepcopy(CONTEXT),
         "@type": "sc:Dataset",

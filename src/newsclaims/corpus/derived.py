@@ -1,7 +1,8 @@
-"""Columns of the corpus derived from others, and the rule that they still agree (NC607).
+"""Columns of the corpus derived from others, and the rules that they still agree (NC607, NC608).
 
-A corpus-wide id (``*_uid``) is ``<doc_id>/<record_id>`` of the columns beside it. The
-check reads the parquet columns with pyarrow compute, never row by row in Python: it runs
+A corpus-wide id (``*_uid``) is ``<doc_id>/<record_id>`` of the columns beside it; a label's
+name column (``stance_name``) is the name of its ClassLabel integer (``stance``). The
+checks read the parquet columns with pyarrow compute, never row by row in Python: it runs
 on every data file of the full validate.
 """
 
@@ -63,6 +64,19 @@ def mismatched_uids(table: pa.Table, path: list[str], sibling_fields: list[str])
     expected = pc.binary_join_element_wise(docs, pc.cast(ids, pa.string()), "/")
     same = pc.fill_null(pc.equal(uids, expected), False)
     both_null = pc.and_(pc.is_null(uids), pc.is_null(expected))
+    return int(pc.sum(pc.invert(pc.or_(same, both_null))).as_py() or 0)
+
+
+def mismatched_names(table: pa.Table, path: list[str], twin: list[str], names: list[str]) -> int:
+    """How many values of the name column at ``twin`` are not the name of the label at ``path``.
+
+    Call it only when every label is in range (NC603 holds): an index outside the names has no name.
+    """
+    labels, _ = flat(table, path)
+    given, _ = flat(table, twin)
+    expected = pa.array(names, pa.string()).take(labels)
+    same = pc.fill_null(pc.equal(given, expected), False)
+    both_null = pc.and_(pc.is_null(given), pc.is_null(expected))
     return int(pc.sum(pc.invert(pc.or_(same, both_null))).as_py() or 0)
 
 

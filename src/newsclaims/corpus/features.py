@@ -18,6 +18,17 @@ def class_label(vocab: type[Vocab]) -> ClassLabel:
     return ClassLabel(names=vocab.values())
 
 
+# Every ClassLabel column has a string twin right after it holding the label's name: pandas,
+# polars, DuckDB and mlcroissant read parquet integers as integers, and a name reached through
+# a lookup table is a join every user must get right. The integers stay for `datasets`.
+NAME_SUFFIX = "_name"
+
+
+def twin_name(column: str) -> str:
+    """The name column of a label column: ``stance`` -> ``stance_name``, ``ner_tags`` -> ``ner_tag_names``."""
+    return column.removesuffix("s") + NAME_SUFFIX + "s" if column.endswith("_tags") else column + NAME_SUFFIX
+
+
 def _span() -> dict[str, Any]:
     return {"start": Value("int32"), "end": Value("int32"), "text": Value("string")}
 
@@ -28,6 +39,7 @@ def _mention() -> dict[str, Any]:
         "mention_uid": Value("string"),
         **_span(),
         "label": class_label(EntityLabel),
+        "label_name": Value("string"),
         "entity_id": Value("string"),
         "note": Value("string"),
     }
@@ -54,7 +66,9 @@ def _attribution() -> dict[str, Any]:
         "source": {**_span(), "mention_id": Value("string"), "mention_uid": Value("string")},
         "cue": _span(),
         "quote_type": class_label(QuoteType),
+        "quote_type_name": Value("string"),
         "stance": class_label(Stance),
+        "stance_name": Value("string"),
         "parent_id": Value("string"),
         "parent_uid": Value("string"),
         "note": Value("string"),
@@ -67,6 +81,7 @@ def _noise() -> dict[str, Any]:
         "noise_uid": Value("string"),
         **_span(),
         "category": class_label(NoiseCategory),
+        "category_name": Value("string"),
         "note": Value("string"),
     }
 
@@ -107,6 +122,7 @@ CONFIGS: dict[str, Features] = {
         {
             "entity_id": Value("string"),
             "label": class_label(EntityLabel),
+            "label_name": Value("string"),
             "name": Value("string"),
             "wikidata": Value("string"),
             "note": Value("string"),
@@ -136,7 +152,9 @@ CONFIGS: dict[str, Features] = {
             "tokens": List(Value("string")),
             "token_starts": List(Value("int32")),
             "ner_tags": List(ClassLabel(names=NER_TAGS)),
+            "ner_tag_names": List(Value("string")),
             "noise_tags": List(ClassLabel(names=NOISE_TAGS)),
+            "noise_tag_names": List(Value("string")),
         }
     ),
 }

@@ -15,7 +15,7 @@ from typing import Any
 from newsclaims.core.documents import Document
 from newsclaims.core.models import Attribution, Claim, ClaimCluster, Entity, GoldFile, ManifestEntry, Mention, NoiseSpan
 from newsclaims.core.vocab import Vocab
-from newsclaims.corpus.tokens import sentence_rows
+from newsclaims.corpus.tokens import NER_TAGS, NOISE_TAGS, sentence_rows
 from newsclaims.validation.sources import Sources
 
 FRAGMENT_JOINER = " … "
@@ -41,7 +41,12 @@ def uid(doc_id: str, record_id: str | None) -> str | None:
 
 
 def mention_row(doc_id: str, m: Mention) -> Row:
-    return {**m.model_dump(), "mention_uid": uid(doc_id, m.mention_id), "label": _index(m.label)}
+    return {
+        **m.model_dump(),
+        "mention_uid": uid(doc_id, m.mention_id),
+        "label": _index(m.label),
+        "label_name": m.label.value,
+    }
 
 
 def claim_row(doc_id: str, c: Claim) -> Row:
@@ -62,13 +67,20 @@ def attribution_row(doc_id: str, a: Attribution) -> Row:
         "claim_uid": uid(doc_id, a.claim_id),
         "source": source,
         "quote_type": _index(a.quote_type),
+        "quote_type_name": a.quote_type.value,
         "stance": _index(a.stance),
+        "stance_name": a.stance.value,
         "parent_uid": uid(doc_id, a.parent_id),
     }
 
 
 def noise_row(doc_id: str, n: NoiseSpan) -> Row:
-    return {**n.model_dump(), "noise_uid": uid(doc_id, n.noise_id), "category": _index(n.category)}
+    return {
+        **n.model_dump(),
+        "noise_uid": uid(doc_id, n.noise_id),
+        "category": _index(n.category),
+        "category_name": n.category.value,
+    }
 
 
 def _position(row: Row) -> int:
@@ -186,7 +198,13 @@ def document_rows(
         "attributions": [{"doc_id": doc_id, **r} for r in attributions],
         "noise_spans": [{"doc_id": doc_id, **r} for r in noise],
         "tokens": [
-            {**r, "sentence_uid": uid(doc_id, str(r["sentence_id"]))} for r in sentence_rows(doc_id, doc.text, gold)
+            {
+                **r,
+                "sentence_uid": uid(doc_id, str(r["sentence_id"])),
+                "ner_tag_names": [NER_TAGS[t] for t in r["ner_tags"]],
+                "noise_tag_names": [NOISE_TAGS[t] for t in r["noise_tags"]],
+            }
+            for r in sentence_rows(doc_id, doc.text, gold)
         ],
     }
 
@@ -211,6 +229,7 @@ def registry_rows(
         row = {
             "entity_id": entity_id,
             "label": _index(ent.label),
+            "label_name": ent.label.value,
             "name": ent.name,
             "wikidata": ent.wikidata,
             "note": ent.note,
