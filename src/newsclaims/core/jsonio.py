@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from newsclaims.core.paths import file_mode, inside_repository
 
@@ -21,8 +24,27 @@ if TYPE_CHECKING:  # only the annotation: jsonio is on validate's path, which ne
 
 
 def dumps(data: Any) -> str:
-    """Two-space indent, UTF-8 kept as is, one trailing newline."""
+    """Two-space indent, UTF-8 kept as is, one trailing newline: the bytes of
+    ``json.dumps(data, indent=2, ensure_ascii=False) + "\n"``, which defines the format.
+
+    orjson writes the same bytes about 20 times faster (the stdlib encoder is pure Python as
+    soon as it indents: 8 s for a 2,000-page round's tasks), except for what it cannot write
+    (integers past 64 bits, keys that are not strings: it raises) and for floats below 1e-4,
+    which it spells ``0.00001`` and ``1e-7`` where ``repr`` spells ``1e-05`` and ``1e-07``.
+    Where its output holds anything that could be such a float, the stdlib writes it instead.
+    ``tests/test_jsonio.py`` checks the two agree on random data."""
+    try:
+        fast = orjson.dumps(data, option=orjson.OPT_INDENT_2)
+    except TypeError:
+        fast = None
+    if fast is not None and _SMALL_FLOAT.search(fast) is None:
+        return fast.decode("utf-8") + "\n"
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# A number as orjson writes a float below 1e-4 (``0.0000…``, ``…e-N``): rare in text, and where
+# it is only text the stdlib is merely slower.
+_SMALL_FLOAT = re.compile(rb"\d\.0000|\de-\d")
 
 
 def model_dumps(model: BaseModel) -> str:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 _WS = re.compile(r"\s+")
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
 def _squash(text: str) -> str:
@@ -31,13 +32,10 @@ class Text:
 
     @cached_property
     def _astral(self) -> list[int]:
-        # UTF-16 offsets just past each astral character's surrogate pair.
-        out, u16 = [], 0
-        for ch in self.text:
-            u16 += 2 if ord(ch) > 0xFFFF else 1
-            if ord(ch) > 0xFFFF:
-                out.append(u16)
-        return out
+        # UTF-16 offsets just past each astral character's surrogate pair: the k-th astral
+        # character, at code point i, ends at UTF-16 offset i + k + 2. Found by the regex
+        # engine, not a loop over every character (most texts have none).
+        return [m.start() + k + 2 for k, m in enumerate(_ASTRAL.finditer(self.text))]
 
     def from_utf16(self, offset: int) -> int:
         return offset - bisect_right(self._astral, offset)

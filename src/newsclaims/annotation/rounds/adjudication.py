@@ -198,7 +198,8 @@ def adjudicate(
 ) -> AdjudicationResult:
     """Merge the annotators' files into gold; returns (and writes) what was decided and left open."""
     rnd = Round(root, name)
-    outcome, merged = _merge_round(rnd, Repository.load(root), strategy, decisions)
+    repo = Repository.load(root, only=set(rnd.manifest().documents))  # the round's pages, no others
+    outcome, merged = _merge_round(rnd, repo, strategy, decisions)
     valid = {doc_id: gold for doc_id, gold in merged.items() if not outcome[doc_id].problems}
     return write_adjudication(root, rnd, AdjudicationResult(name, rnd.kind, strategy, outcome, written=()), valid)
 

@@ -337,7 +337,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
     controls = round_controls(rnd, kind)
     _refuse_other_project_or_pass(tasks, manifest, controls, stored)
     ledger = read_ledger(rnd)
-    repo = Repository.load(rnd.root)
+    repo = Repository.load(rnd.root, only=set(manifest.documents))  # the round's pages, no others
     documents, reg = repo.documents or {}, repo.registries
     annotators = Annotators(manifest.all_accounts())
     issues = report.issues

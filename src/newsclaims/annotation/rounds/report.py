@@ -160,9 +160,9 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     # on every layer; it can be measured but not adjudicated pass by pass.
     kind = rnd.manifest().pass_
     layers = tuple(dict.fromkeys(x for k in PASSES for x in PASS_LAYERS[k])) if kind == "all" else PASS_LAYERS[kind]
-    repo = Repository.load(root)
-    documents = repo.documents or {}
     files = annotator_files(rnd)
+    repo = Repository.load(root, only=set(files))  # the pages annotated in the round, no others
+    documents = repo.documents or {}
     pairs: dict[str, dict[str, dict[str, Tally]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Tally)))
     alphas: dict[str, list[float]] = defaultdict(list)
     links: dict[str, LinkTally] = defaultdict(LinkTally)

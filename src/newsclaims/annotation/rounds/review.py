@@ -70,7 +70,7 @@ def review_tasks(root: Path, name: str, strategy: str) -> list[object]:
     files = annotator_files(rnd)
     if not files:
         raise RoundError(f"round {name} has no annotator files yet: import or pull the annotations first")
-    repo = Repository.load(root)
+    repo = Repository.load(root, only=set(rnd.manifest().documents))
     proposed = adjudicate_in_memory(rnd, repo, strategy)
     tasks: list[object] = []
     for doc_id, by_who in sorted(files.items()):
@@ -136,7 +136,7 @@ def apply_review(root: Path, name: str, export: bytes, emails: Mapping[int, str]
     if not isinstance(tasks, list):
         raise RoundError(f"the review export is not a list of tasks; it is kept as {stored}")
     files = annotator_files(rnd)
-    repo = Repository.load(root)
+    repo = Repository.load(root, only=set(rnd.manifest().documents))
     documents = repo.documents or {}
     outcome: dict[str, DocumentDecision] = {}
     merged: dict[str, GoldFile] = {}

@@ -42,7 +42,7 @@ from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import NAME_PATTERN, SCHEMA_VERSION, Entity, GoldFile
 from newsclaims.core.paths import OutsideRepository, inside_repository, make_temp_folder
-from newsclaims.validation.sources import InvalidInputs, load_sources
+from newsclaims.validation.sources import InvalidInputs, load_documents
 
 PREDICTIONS = ("gold", "rules", "none")
 
@@ -326,7 +326,7 @@ def create_round(
     if rnd.folder.exists() or rnd.folder.is_symlink():
         raise RoundError(f"{rnd.folder} exists already: choose another round name")
     try:
-        src = load_sources(root)
+        src = load_documents(root, docs)  # the round's pages only, not every gold file
     except InvalidInputs as e:
         listed = "; ".join(_printable(str(p)) for p in e.problems[:3])
         more = f"; and {len(e.problems) - 3} more" if len(e.problems) > 3 else ""

@@ -1,0 +1,78 @@
+"""Round commands read the round's pages only (issue #22): a repository of 10^5 pages is not
+read whole for a round of a few. Shown by breaking every other page: nothing notices."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import REPO_ROOT
+
+from newsclaims.annotation.rounds.adjudication import adjudicate
+from newsclaims.annotation.rounds.importing import import_export
+from newsclaims.annotation.rounds.report import round_agreement
+from newsclaims.annotation.rounds.round import RoundError, create_round
+
+TODAY = datetime.date(2026, 12, 3)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    for part in ("seeds", "annotations", "CHANGELOG.md"):
+        src = REPO_ROOT / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
+    return root
+
+
+def gold_docs(root: Path) -> list[str]:
+    return sorted(p.stem for p in (root / "annotations/gold").glob("*.json"))
+
+
+def break_all_but(root: Path, keep: str) -> list[str]:
+    """Every other page's seed and gold file made garbage: read, either would be a problem."""
+    manifest = json.loads((root / "seeds/manifest.json").read_text(encoding="utf-8"))
+    broken = []
+    for entry in manifest["documents"]:
+        if entry["doc_id"] == keep:
+            continue
+        (root / "seeds" / entry["file"]).write_bytes(b"\xff not the page it was \xfe")
+        gold = root / f"annotations/gold/{entry['doc_id']}.json"
+        if gold.exists():
+            gold.write_bytes(b'{"broken": ')
+        broken.append(entry["doc_id"])
+    assert broken, "the repository has a single page: nothing to break"
+    return broken
+
+
+def test_a_round_never_reads_the_pages_it_does_not_hold(repo: Path) -> None:
+    doc = gold_docs(repo)[0]
+    break_all_but(repo, doc)
+    rnd = create_round(repo, "r-one", "noise", [doc], ["ann1=1", "ann2=2"], "gold", TODAY)
+    tasks = json.loads((rnd.folder / "tasks.json").read_text(encoding="utf-8"))
+    export = [
+        {
+            "id": 1,
+            "data": tasks[0]["data"],
+            "annotations": [
+                {"id": 10 + user, "completed_by": user, "result": tasks[0]["predictions"][0]["result"]}
+                for user in (1, 2)
+            ],
+        }
+    ]
+    report = import_export(repo, "r-one", json.dumps(export).encode())
+    assert report.imported == 2 and not [i for i in report.issues if not i.warning]
+    assert round_agreement(repo, "r-one").average["noise"]["*"].f1_exact == 1.0
+    result = adjudicate(repo, "r-one", "majority")
+    assert result.written == (f"annotations/gold/{doc}.json",)
+
+
+def test_a_round_of_a_broken_page_is_refused_naming_it(repo: Path) -> None:
+    doc, other = gold_docs(repo)[:2]
+    break_all_but(repo, doc)
+    with pytest.raises(RoundError, match=rf"the repository has \d+ problem\(s\).*{other}"):
+        create_round(repo, "r-two", "noise", [doc, other], ["ann1=1", "ann2=2"], "gold", TODAY)
+    assert not (repo / "annotations/rounds/r-two").exists()
