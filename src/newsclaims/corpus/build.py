@@ -27,7 +27,7 @@ from newsclaims.core.paths import inside_repository
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem
 from newsclaims.core.workers import forked_pool
-from newsclaims.corpus.card import dataset_card
+from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
 from newsclaims.corpus.features import CONFIGS
 from newsclaims.corpus.release import Release, corpus_version, sha256_file
@@ -71,7 +71,7 @@ class _ParquetSink:
         self.schema = CONFIGS[config].arrow_schema
         self.path, self.group = path, ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
         self.pending: list[pa.Table] = []
-        self.buffered = self.rows = self.nbytes = 0
+        self.buffered = self.rows = 0
         self.writer: pq.ParquetWriter | None = None
 
     def add(self, table: pa.Table) -> None:
@@ -97,7 +97,6 @@ class _ParquetSink:
             self.writer = pq.ParquetWriter(self.path, self.schema, **PARQUET_OPTIONS)
         self.writer.write_table(head, row_group_size=n)
         self.rows += n
-        self.nbytes += int(head.nbytes)
 
 
 @dataclass(frozen=True)
@@ -173,13 +172,12 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
     # `datasets` cannot load a split from a file without rows: a split (or a config) with
     # nothing in it yet has no file (its sink never opened one), and the card says so.
     counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
-    sizes: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
     for config in CONFIGS:
         for split in sorted(s for c, s in sinks if c == config):
             out = sinks[config, split]
             out.close()
             if out.rows:
-                counts[config][split], sizes[config][split] = out.rows, out.nbytes
+                counts[config][split] = out.rows
                 files[f"data/{config}/{split}.parquet"] = sha256_file(out.path)
     fingerprint = hashlib.sha256("".join(f"{p} {h}\n" for p, h in sorted(files.items())).encode()).hexdigest()
     release = Release(corpus_version(root), fingerprint, files, counts)
@@ -196,7 +194,8 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
         encoding="utf-8",
     )
     (folder / "checksums.sha256").write_text("".join(f"{h}  {p}\n" for p, h in sorted(files.items())), encoding="utf-8")
-    (folder / "README.md").write_text(dataset_card(release, summary, sizes), encoding="utf-8")
+    (folder / "README.md").write_text(dataset_card(release, summary), encoding="utf-8")
+    (folder / LICENSE_FILE).write_text(LICENSE_TEXT, encoding="utf-8")
     (folder / "croissant.json").write_text(dumps(croissant_metadata(release, summary)), encoding="utf-8")
     return release
 

@@ -59,9 +59,39 @@ def _listing(names: list[str]) -> str:
     return shown + (f" and {len(names) - LISTED} more" if len(names) > LISTED else "")
 
 
-def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[str, Any]:
+# The data's licence, as a file beside the card (the card's `license_link`): `license: other`
+# says nothing by itself.
+LICENSE_FILE = "LICENSE.md"
+LICENSE_TEXT = """# Licence of the newsclaims corpus
+
+The corpus holds two kinds of content, under two different terms.
+
+- **Annotations** (every span, label, id, cluster, entity and attribution, and the metadata the
+  project wrote): CC BY 4.0, [Creative Commons Attribution 4.0
+  International](https://creativecommons.org/licenses/by/4.0/). Cite the corpus as its card says.
+- **Page texts** (the `text` column of `documents`, and every span's `text`, which quotes it):
+  the copyright of their publishers. They are included only so that the annotations can be
+  read against the text they annotate, for research on the annotations; they are not
+  licensed for any other use by this project.
+"""
+
+# Keys of the card's YAML that are not part of the Hub's dataset card metadata (newsclaims
+# writes them; the Hub and `huggingface_hub` keep unknown keys as they are). The card says so.
+EXTRA_KEYS = {
+    "version": "the corpus version (`corpus-vX.Y.Z` git tag, `CHANGELOG.md` entry)",
+    "schema_version": "the schema version of the annotation files it was built from",
+    "fingerprint": "sha256 over the data files' sha256 (`release.json`), which the `datasets` cache keys on",
+    "license_details": "the two licences in a sentence (`license_link` has them in full)",
+}
+
+
+def card_metadata(release: Release) -> dict[str, Any]:
     """The card's YAML header. ``dataset_info`` is written by ``datasets``' own card API
-    (``DatasetInfosDict.to_dataset_card_data``), so its features are exactly what ``datasets`` reads back."""
+    (``DatasetInfosDict.to_dataset_card_data``), so its features are exactly what ``datasets`` reads back.
+
+    ``num_bytes`` is left out: ``datasets`` computes it from its own Arrow cache files, whose size
+    depends on how it batches the rows, so a figure written here would differ from the one it
+    reports (NC604 checks ``num_examples``, which it verifies with ``verification_mode="all_checks"``)."""
     configs = []
     infos = DatasetInfosDict()
     for config, features in CONFIGS.items():
@@ -77,13 +107,14 @@ def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[st
         )
         split_infos = SplitDict()
         for split, rows in splits.items():
-            split_infos.add(SplitInfo(name=split, num_bytes=sizes[config][split], num_examples=rows))
+            split_infos.add(SplitInfo(name=split, num_examples=rows))
         infos[config] = DatasetInfo(config_name=config, features=features, splits=split_infos)
     card_data = DatasetCardData(
         pretty_name="newsclaims",
         language=["en"],
         license="other",
         license_name="newsclaims-annotations-cc-by-4.0-texts-publishers",
+        license_link=LICENSE_FILE,
         license_details="Annotations: CC BY 4.0. Page texts: copyright of their publishers, "
         "included for research on the annotations only.",
         task_categories=["token-classification", "text-classification"],
@@ -100,6 +131,10 @@ def card_metadata(release: Release, sizes: dict[str, dict[str, int]]) -> dict[st
     meta: dict[str, Any] = card_data.to_dict()  # type: ignore[no-untyped-call]
     if isinstance(meta.get("dataset_info"), dict):  # one config: keep the list form of several
         meta["dataset_info"] = [meta["dataset_info"]]
+    for info in meta.get("dataset_info", []):
+        info.pop("dataset_size", None)
+        for split in info.get("splits", []):
+            split.pop("num_bytes", None)
     return meta
 
 
@@ -148,6 +183,10 @@ for c in claims.select(range(3)):
     print(c["claim_uid"], [a["attribution_uid"] for a in by_claim.get(c["claim_uid"], [])])""".strip()
 
 
+def _extra_keys() -> str:
+    return "; ".join(f"`{key}`: {what}" for key, what in EXTRA_KEYS.items())
+
+
 def _splits_prose(release: Release, summary: Summary) -> str:
     per_split = documents_per_split(release)
     stories = _count(len(summary.stories), "story", "stories")
@@ -192,8 +231,8 @@ def _creation_prose(summary: Summary) -> str:
     return who + merged
 
 
-def dataset_card(release: Release, summary: Summary, sizes: dict[str, dict[str, int]]) -> str:
-    meta = yaml.safe_dump(card_metadata(release, sizes), sort_keys=False, allow_unicode=True, width=100)
+def dataset_card(release: Release, summary: Summary) -> str:
+    meta = yaml.safe_dump(card_metadata(release), sort_keys=False, allow_unicode=True, width=100)
     configs = "\n".join(
         f"- `{c}`: {d}" + ("" if release.counts[c] else " *(no rows yet: not in this release)*")
         for c, d in CONFIG_DESCRIPTIONS.items()
@@ -321,7 +360,15 @@ name are the people the articles name.
 ## Licensing
 
 Annotations: CC BY 4.0. Page texts remain the copyright of their publishers and are
-included only so that the annotations can be used.
+included only so that the annotations can be used. [{LICENSE_FILE}]({LICENSE_FILE}) (the card's
+`license_link`) says so in full.
+
+## Card metadata
+
+Besides the Hub's keys, the YAML header has keys of newsclaims, which the Hub and
+`huggingface_hub` keep as they are: {_extra_keys()}. `dataset_info` gives `num_examples` per
+split (what `load_dataset(..., verification_mode="all_checks")` verifies) and no `num_bytes`,
+which `datasets` computes itself from its own cache files.
 
 ## Versioning
 
