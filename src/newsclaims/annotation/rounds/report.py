@@ -13,7 +13,7 @@ from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.validation.repository import Repository
 
 if TYPE_CHECKING:
-    from newsclaims.annotation.agreement import LinkTally, Tally
+    from newsclaims.annotation.agreement import LinkTally, Tally, TokenAlpha, TokenLayer
 
 PASS_LAYERS: dict[Pass, tuple[str, ...]] = {
     "noise": ("noise",),
@@ -118,6 +118,10 @@ class AgreementReport:
     # "a~b" (and "*", every pair summed) -> linking agreement; None for a pass without mentions,
     # whose report has no "linking" key at all.
     linking: dict[str, LinkScore] | None = None
+    # "roles" (attribution roles, for a pass with claims) and "mentions" (for one with mentions) ->
+    # Krippendorff's alpha over whitespace tokens, every annotator of a document together; None
+    # for a pass with neither (noise), whose report has no "alpha_tokens" key.
+    alpha_tokens: dict[str, TokenAlpha] | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -135,6 +139,8 @@ class AgreementReport:
         }
         if self.linking is not None:
             out["linking"] = {pair: score.as_dict() for pair, score in self.linking.items()}
+        if self.alpha_tokens is not None:
+            out["alpha_tokens"] = {layer: a.as_dict() for layer, a in self.alpha_tokens.items()}
         return out
 
 
@@ -153,7 +159,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     """Pairwise and averaged span F1 (exact, overlap) per layer and label, alpha, disagreements."""
     from itertools import combinations
 
-    from newsclaims.annotation.agreement import LinkTally, Tally, compare_files, layer_units
+    from newsclaims.annotation.agreement import LinkTally, Tally, compare_files, layer_units, token_alpha
 
     rnd = Round(root, name)
     # A round of every layer at once ("all", as the first double annotation was) is compared
@@ -202,6 +208,8 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
             average[layer][label] = AverageScore(
                 _mean([s.f1_exact for s in scores]), _mean([s.f1_overlap for s in scores])
             )
+    # The token alphas of the layers the pass has: roles with the claims, labels with the mentions.
+    token_layers: dict[TokenLayer, str] = {"roles": "claims", "mentions": "mentions"}
     return AgreementReport(
         round=name,
         pass_=kind,
@@ -216,6 +224,12 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
         alpha_chars={key: sum(alphas[key]) / len(alphas[key]) for key in sorted(alphas)},
         disagreements=tuple(disagreements),
         linking=_linking(links) if "mentions" in layers else None,
+        alpha_tokens={
+            layer: token_alpha(((documents[d].text, files[d]) for d in sorted(files)), layer)
+            for layer, needs in token_layers.items()
+            if needs in layers
+        }
+        or None,
     )
 
 
@@ -256,6 +270,17 @@ def agreement_markdown(report: AgreementReport) -> str:
     if report.alpha_chars:
         lines += ["", "Krippendorff's alpha (nominal) over characters:", ""]
         lines += [f"- `{pair}`: {_f(a)}" for pair, a in report.alpha_chars.items()]
+    if report.alpha_tokens:
+        lines += [
+            "",
+            "Krippendorff's alpha (nominal) over whitespace tokens, every annotator of each document together "
+            "(attribution roles: source / cue / content / none; mentions: the label or none):",
+            "",
+        ]
+        lines += [
+            f"- {layer}: {_f(a.alpha)} ({a.tokens} tokens of {a.documents} documents, {a.annotators} annotators)"
+            for layer, a in report.alpha_tokens.items()
+        ]
     lines += ["", "## Pairs", ""]
     for pair, layers in report.pairs.items():
         lines += [
