@@ -366,6 +366,10 @@ def test_a_pass_round_is_adjudicated_and_measured(mini: MiniRepo, capsys: pytest
     assert main(["round", "agreement", "ents", "--root", str(mini.root)]) == 0
     agreement = json.loads((mini.root / "annotations" / "rounds" / "ents" / "agreement.json").read_text())
     assert agreement["pass"] == "entities"
+    # Alpha over tokens for the pass's layer only: bea and carl marked the same mentions.
+    assert agreement["alpha_tokens"] == {
+        "mentions": {"alpha": 1.0, "documents": 1, "tokens": len(TEXT.split()), "annotators": 2}
+    }
     both = run_import(mini, base, "every")
     assert both.pass_ == "all"
     assert main(["round", "agreement", "every", "--root", str(mini.root)]) == 0
@@ -560,6 +564,9 @@ def test_a_noise_round_is_adjudicated_into_gold(mini: MiniRepo, capsys: pytest.C
     result = run_import(mini, base, "noise-1", pass_="noise")
     assert result.pass_ == "noise" and [str(i) for i in result.issues] == []
     doc_id = annotator_file(mini, "bea", "noise-1").doc_id
+    assert main(["round", "agreement", "noise-1", "--root", str(mini.root)]) == 0
+    noise_report = json.loads((mini.root / "annotations" / "rounds" / "noise-1" / "agreement.json").read_text())
+    assert "alpha_tokens" not in noise_report  # the noise pass has neither roles nor mentions
     assert main(["round", "adjudicate", "noise-1", "--strategy", "union", "--root", str(mini.root)]) == 0
     gold = GoldFile.model_validate_json((mini.root / "annotations" / "gold" / f"{doc_id}.json").read_bytes())
     assert [(n.text, n.category.value) for n in gold.noise] == [
