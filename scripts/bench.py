@@ -579,6 +579,87 @@ def brat_markdown(result: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+ROUND_STEP = """
+import subprocess
+ARGS = {args!r}
+""".strip()
+
+
+def bench_rounds(round_size: int, repo_size: int, work: Path) -> dict[str, object]:
+    """A round of ``round_size`` pages in a synthetic repository of ``repo_size``: each round
+    command as a user runs it (a fresh process, start-up included), and the floor an import is
+    held to, a plain ``json.load`` of the export in a fresh process, in the same run."""
+    exe = str(Path(sys.executable).parent / "newsclaims")
+    repo = synthesized(work, "rounds", repo_size)
+    manifest = json.loads((repo / "seeds" / "manifest.json").read_text(encoding="utf-8"))
+    docs = ",".join(d["doc_id"] for d in manifest["documents"][:round_size])
+    export = work / f"export-{round_size}.json"
+    root = ["--root", str(repo)]
+    create = [exe, "round", "create", "big", "--pass", "claims"]
+    commands = {
+        "create": [*create, "--docs", docs, "--annotators", "ann1=1,ann2=2", "--predictions", "gold", *root],
+        "floor_parse_export": [sys.executable, "-c", f"import json; json.load(open({str(export)!r}, 'rb'))"],
+        "import": [exe, "round", "import", "big", str(export), *root],
+        "agreement": [exe, "round", "agreement", "big", *root],
+        "adjudicate": [exe, "round", "adjudicate", "big", "--strategy", "union", *root],
+    }
+    row: dict[str, object] = {"round": round_size, "repository": repo_size}
+    for step, command in commands.items():
+        if step == "floor_parse_export":  # the export two annotators would send back: both accepted the predictions
+            tasks = json.loads((repo / "annotations" / "rounds" / "big" / "tasks.json").read_text(encoding="utf-8"))
+            sent = [
+                {
+                    "id": tid,
+                    "data": task["data"],
+                    "annotations": [
+                        {"id": 10 * tid + user, "completed_by": user, "result": task["predictions"][0]["result"]}
+                        for user in (1, 2)
+                    ],
+                }
+                for tid, task in enumerate(tasks, 1)
+            ]
+            export.write_text(json.dumps(sent), encoding="utf-8")
+            row["export_mb"] = round(export.stat().st_size / 1e6, 1)
+        body = (
+            "done = subprocess.run(ARGS, capture_output=True, text=True)\n"
+            "extra = [done.returncode, done.stdout.splitlines()[-1:] or done.stderr.splitlines()[-1:]]"
+        )
+        STEPS[f"round_{step}"] = (ROUND_STEP.format(args=command), body)
+        r = run_step(f"round_{step}", repo, work / "unused")
+        row[step] = {
+            "seconds": round(r["seconds"], 2),
+            "peak_mb": round(r["peak_mb"]),
+            "exit_and_last_line": r["extra"],
+        }
+    return {"machine": machine(), "row": row}
+
+
+def rounds_markdown(result: dict[str, object]) -> str:
+    row: dict[str, object] = result["row"]  # type: ignore[assignment]
+    m: dict[str, str] = result["machine"]  # type: ignore[assignment]
+    steps: dict[str, dict[str, object]] = {k: v for k, v in row.items() if isinstance(v, dict)}
+    floor = float(steps["floor_parse_export"]["seconds"])  # type: ignore[arg-type]
+    lines = [
+        "# Benchmark: round commands at corpus scale (issue #22, item 5)",
+        "",
+        "Written by `scripts/bench.py --rounds ROUND,REPOSITORY`; do not edit. A claims round of the first ROUND "
+        "pages of a synthetic repository (`newsclaims synth`) of REPOSITORY pages, gold predictions, two annotators "
+        "who both accept them. Each step is a command in a fresh process, start-up included; peak MB is that "
+        "command's. The floor is `json.load` of the export in a fresh process, measured in the same run. One run "
+        "each, on a machine shared with other work: the times are indicative.",
+        f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}.",
+        "",
+        f"A round of {row['round']} pages in a repository of {row['repository']}; export {row['export_mb']} MB.",
+        "",
+        "| step | seconds | x floor | peak MB | exit, last line |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for step, s in steps.items():
+        ratio = float(s["seconds"]) / floor if floor else float("nan")  # type: ignore[arg-type]
+        lines.append(f"| {step} | {s['seconds']} | {ratio:.1f} | {s['peak_mb']} | {s['exit_and_last_line']} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="2000,20000,100000")
@@ -595,7 +676,21 @@ def main() -> int:
     ap.add_argument(
         "--brat", type=int, help="instead: the brat import case on this many documents (benchmarks/brat.md)"
     )
+    ap.add_argument(
+        "--rounds",
+        help="instead: round commands, ROUND,REPOSITORY pages (e.g. 2000,20000) (benchmarks/rounds.md)",
+    )
     args = ap.parse_args()
+    if args.rounds:
+        round_size, repo_size = (int(x) for x in args.rounds.split(","))
+        with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+            rounds_result = bench_rounds(round_size, repo_size, Path(tmp))
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "rounds.json").write_text(json.dumps(rounds_result, indent=2) + "\n", encoding="utf-8")
+        (out / "rounds.md").write_text(rounds_markdown(rounds_result), encoding="utf-8")
+        print(rounds_markdown(rounds_result))
+        return 0
     if args.brat:
         with tempfile.TemporaryDirectory(dir=args.work) as tmp:
             brat_result = bench_brat(args.brat, Path(tmp))

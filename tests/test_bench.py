@@ -92,3 +92,20 @@ def test_work_per_document_is_reported_between_consecutive_sizes() -> None:
     }
     (line,) = [x for x in bench.markdown(result).splitlines() if x.startswith("- **Work per document**")]
     assert "100 → 1100: 1.000M; 1100 → 11100: 1.050M; the last is +5.0% on the first." in line
+
+
+def test_the_rounds_case_runs_every_round_command_to_success(tmp_path: Path) -> None:
+    script = REPO_ROOT / "scripts" / "bench.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--rounds", "6,30", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    row = json.loads((tmp_path / "rounds.json").read_text())["row"]
+    assert (row["round"], row["repository"]) == (6, 30)
+    for step in ("create", "floor_parse_export", "import", "agreement", "adjudicate"):
+        assert row[step]["exit_and_last_line"][0] == 0, (step, row[step])
+    assert "imported 12 annotation file(s)" in row["import"]["exit_and_last_line"][1][0]
+    assert "| import |" in (tmp_path / "rounds.md").read_text()
