@@ -130,7 +130,9 @@ def krippendorff_alpha_nominal(a: list[str], b: list[str]) -> float | None:
         raise ValueError("both codings must cover the same, non-empty units")
     n = 2 * len(a)
     totals = Counter(a) + Counter(b)
-    disagreements = sum(x != y for x, y in zip(a, b, strict=True))
+    # Counted per distinct pair of values (a page has few), not per character in Python.
+    pairs = Counter(zip(a, b, strict=True))
+    disagreements = sum(count for (x, y), count in pairs.items() if x != y)
     expected = (n * n - sum(v * v for v in totals.values())) / (n * (n - 1))
     if expected == 0:
         return None  # one value everywhere: agreement is undefined
@@ -212,14 +214,19 @@ def krippendorff_alpha(codings: Sequence[Sequence[str | None]]) -> float | None:
     if any(len(c) != width for c in codings):
         raise ValueError("every coder must code the same units (None where a coder has no value)")
     totals: Counter[str] = Counter()
-    observed = 0.0  # sum over units of the disagreeing pairs, each unit weighted 1 / (m_u - 1)
-    for u in range(width):
-        values = Counter(v for c in codings if (v := c[u]) is not None)
+    # Units with the same values (most tokens: "none" for everyone) contribute alike: each
+    # distinct column of values is counted once, times how often it occurs. The disagreeing
+    # pairs are summed as whole numbers per m_u, so the sum is exact before the one division.
+    disagreeing: Counter[int] = Counter()  # m_u -> sum over units of m_u^2 - sum of squared counts
+    for column, times in Counter(zip(*codings, strict=True)).items():
+        values = Counter(v for v in column if v is not None)
         m = sum(values.values())
         if m < 2:
             continue
-        totals += values
-        observed += (m * m - sum(k * k for k in values.values())) / (m - 1)
+        for value, k in values.items():
+            totals[value] += k * times
+        disagreeing[m] += times * (m * m - sum(k * k for k in values.values()))
+    observed = sum(pairs / (m - 1) for m, pairs in sorted(disagreeing.items()))
     n = sum(totals.values())
     expected = n * n - sum(k * k for k in totals.values())
     if n < 2 or expected == 0:

@@ -28,6 +28,7 @@ from newsclaims.core.models import (
 )
 from newsclaims.core.vocab import EntityLabel, NoiseCategory
 from newsclaims.validation.repository import Repository
+from newsclaims.validation.rules import Registries
 
 # What each strategy keeps of the units (records, keyed so that two annotators' equal records
 # share a key) that not every annotator marked: majority, more than half of the annotators
@@ -219,6 +220,7 @@ def _merge_round(
         raise RoundError(f"strategy {strategy!r}: expected {', '.join(STRATEGIES)} or 'prefer:<annotator>'")
     if decisions:
         _check_decisions(kind, files, decisions)
+    registries = repo.registries
     outcome: dict[str, DocumentDecision] = {}
     merged_files: dict[str, GoldFile] = {}
     for doc_id, by_who in sorted(files.items()):
@@ -246,7 +248,7 @@ def _merge_round(
         outcome[doc_id] = DocumentDecision(
             kept=len(keep),
             conflicts=open_conflicts,
-            problems=gold_problems(repo, merged),
+            problems=gold_problems(registries, merged),
             dropped=tuple(k for k in open_conflicts if k not in keep),
             annotators=len(units),
         )
@@ -254,11 +256,12 @@ def _merge_round(
     return outcome, merged_files
 
 
-def gold_problems(repo: Repository, merged: GoldFile) -> tuple[str, ...]:
-    """Why a merged gold file would not validate (the validator's own rules), as report lines."""
+def gold_problems(registries: Registries, merged: GoldFile) -> tuple[str, ...]:
+    """Why a merged gold file would not validate (the validator's own rules), as report lines.
+    ``registries``: the repository's, made once (``Repository.registries`` builds them anew)."""
     from newsclaims.validation.rules import check_gold
 
-    return tuple(str(p) for p in check_gold(f"{merged.doc_id}.json", merged, repo.registries))
+    return tuple(str(p) for p in check_gold(f"{merged.doc_id}.json", merged, registries))
 
 
 def write_adjudication(

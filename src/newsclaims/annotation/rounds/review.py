@@ -137,6 +137,7 @@ def apply_review(root: Path, name: str, export: bytes, emails: Mapping[int, str]
         raise RoundError(f"the review export is not a list of tasks; it is kept as {stored}")
     files = annotator_files(rnd)
     repo = Repository.load(root, only=set(rnd.manifest().documents))
+    registries = repo.registries
     documents = repo.documents or {}
     outcome: dict[str, DocumentDecision] = {}
     merged: dict[str, GoldFile] = {}
@@ -172,7 +173,7 @@ def apply_review(root: Path, name: str, export: bytes, emails: Mapping[int, str]
             kind,
             review.get("result"),
             doc,
-            repo.registries,
+            registries,
             task=tid,
             annotation=aid,
             annotator=REVIEW,
@@ -187,7 +188,7 @@ def apply_review(root: Path, name: str, export: bytes, emails: Mapping[int, str]
         chosen = units_of(kind, out.gold)
         marked = {key for gold in files[doc_id].values() for key in units_of(kind, gold)}
         gold = merge_into_gold(repo, name, kind, doc_id, list(chosen.values()), sorted(files[doc_id]))
-        problems = gold_problems(repo, gold)
+        problems = gold_problems(registries, gold)
         outcome[doc_id] = DocumentDecision(
             kept=len(chosen),
             conflicts=(),
