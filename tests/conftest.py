@@ -6,6 +6,7 @@ import copy
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,30 @@ class MiniRepo:
 
     def _json(self, rel: str, data: Any) -> None:
         (self.root / rel).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def copy_of_repository(root: Path) -> Path:
+    """This repository's data (seeds, annotations, CHANGELOG.md) copied to ``root``: a scratch
+    repository a test may change or break, whatever pages the real one has."""
+    for part in ("seeds", "annotations", "CHANGELOG.md"):
+        src = REPO_ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, root / part)
+        else:
+            shutil.copy(src, root / part)
+    return root
+
+
+def gold_doc_ids(root: Path) -> list[str]:
+    """The pages of the repository at ``root`` that have a gold file, sorted."""
+    return sorted(p.stem for p in (root / "annotations/gold").glob("*.json"))
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A scratch copy of this repository's data (``copy_of_repository``); a test module may
+    define its own ``repo`` (a git repository, say) instead."""
+    return copy_of_repository(tmp_path / "repo")
 
 
 @pytest.fixture

@@ -8,12 +8,11 @@ from __future__ import annotations
 import copy
 import datetime
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import gold_doc_ids
 
 from newsclaims import validate
 from newsclaims.annotation.labelstudio.config import gold_to_results
@@ -25,19 +24,6 @@ from newsclaims.cli import main
 from newsclaims.core.models import GoldFile
 
 TODAY = datetime.date(2026, 12, 3)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    for part in ("seeds", "annotations", "CHANGELOG.md"):
-        src = REPO_ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
-    return root
-
-
-def gold_docs(root: Path) -> list[str]:
-    return sorted(p.stem for p in (root / "annotations/gold").glob("*.json"))
 
 
 def gold(root: Path, doc_id: str) -> GoldFile:
@@ -69,7 +55,7 @@ def two_annotator_round(root: Path, name: str, kind: str, docs: list[str], edit:
 
 def test_adjudicating_the_gold_unchanged_keeps_every_note(repo: Path) -> None:
     """Label Studio carries no notes: gold's notes of claims and attributions must survive."""
-    docs = gold_docs(repo)
+    docs = gold_doc_ids(repo)
     before = {d: gold(repo, d) for d in docs}
     assert any(a.note for g in before.values() for a in g.attributions), "the copy has attribution notes"
     two_annotator_round(repo, "r-notes", "claims", docs)
@@ -106,7 +92,7 @@ def adjudicate_cli(repo: Path, capsys: pytest.CaptureFixture[str], *args: str) -
 def test_a_bad_decisions_file_is_refused_with_its_place(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, expected: str
 ) -> None:
-    doc = gold_docs(repo)[0]
+    doc = gold_doc_ids(repo)[0]
     two_annotator_round(repo, "r-dec", "noise", [doc])
     path = tmp_path / "decisions.json"
     path.write_text(content.replace("DOC", doc), encoding="utf-8")
@@ -120,7 +106,7 @@ def test_a_bad_decisions_file_is_refused_with_its_place(
 
 
 def test_a_key_both_accepted_and_rejected_is_refused(repo: Path, tmp_path: Path) -> None:
-    doc = gold_docs(repo)[0]
+    doc = gold_doc_ids(repo)[0]
     rnd = two_annotator_round(repo, "r-both", "noise", [doc])
     key = next(iter(units_of("noise", GoldFile.model_validate_json(rnd.annotator_file("ann1", doc).read_bytes()))))
     with pytest.raises(RoundError, match="is both accepted and rejected"):
@@ -132,7 +118,7 @@ def test_a_key_both_accepted_and_rejected_is_refused(repo: Path, tmp_path: Path)
 
 def noise_round_with_a_disagreement(repo: Path) -> tuple[Round, str, str]:
     """A noise round on a page with gold noise, where ann2 left out the first span."""
-    doc = next(d for d in gold_docs(repo) if len(gold(repo, d).noise) >= 2)
+    doc = next(d for d in gold_doc_ids(repo) if len(gold(repo, d).noise) >= 2)
     left_out: list[str] = []
 
     def drop_first(doc_id: str, result: list[dict[str, Any]]) -> None:
@@ -141,8 +127,9 @@ def noise_round_with_a_disagreement(repo: Path) -> tuple[Round, str, str]:
     return two_annotator_round(repo, "r-review", "noise", [doc], drop_first), doc, left_out[0]
 
 
-def review_export(rnd: Round, annotations: list[list[dict[str, Any]]], user: Any = 9) -> bytes:
-    """The review project's export: its tasks as pushed, with ``annotations[i]`` as task i's results."""
+def review_export(rnd: Round, annotations: list[list[list[dict[str, Any]]]], user: Any = 9) -> bytes:
+    """The review project's export: its tasks as pushed; ``annotations[i]`` are task i's submitted
+    annotations, each a list of results."""
     tasks = review_tasks(rnd.root, rnd.name, "union")
     out = []
     for tid, (task, results) in enumerate(zip(tasks, annotations, strict=True), 500):
@@ -214,7 +201,7 @@ def test_a_task_reviewed_twice_or_not_at_all_leaves_gold_alone(
 ) -> None:
     rnd, doc, _ = noise_round_with_a_disagreement(repo)
     before = (repo / f"annotations/gold/{doc}.json").read_bytes()
-    broken = [[{"id": "x", "from_name": "noise", "type": "labels", "value": {"start": -4}}]]
+    broken: list[list[dict[str, Any]]] = [[{"id": "x", "from_name": "noise", "type": "labels", "value": {"start": -4}}]]
     body = review_export(rnd, [[[] for _ in range(reviews)] if reviews >= 0 else broken])
     exit_code, out, err = adjudicate_cli(repo, capsys, "r-review", "--pull", str(tmp_export(repo, body)))
     assert f"task 500 annotation {'5000' if code == 'NC708' else '-'} region -: {code} " in out and expected in out
@@ -246,7 +233,7 @@ def test_review_flags_are_refused_together_or_with_decisions(
 def test_a_gold_file_symlinked_out_of_the_repository_is_not_written_through(
     repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    doc = gold_docs(repo)[0]
+    doc = gold_doc_ids(repo)[0]
     two_annotator_round(repo, "r-link", "noise", [doc])
     outside = tmp_path / "outside.json"
     gold_path = repo / f"annotations/gold/{doc}.json"

@@ -35,15 +35,6 @@ def gold_docs() -> list[str]:
     return sorted(p.stem for p in (REPO_ROOT / "annotations/gold").glob("*.json"))
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    for part in ("seeds", "annotations", "CHANGELOG.md"):
-        src = REPO_ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
-    return root
-
-
 def tree(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 

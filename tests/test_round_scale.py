@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import gold_doc_ids
 
 from newsclaims.annotation.rounds.adjudication import adjudicate
 from newsclaims.annotation.rounds.importing import import_export
@@ -17,19 +16,6 @@ from newsclaims.annotation.rounds.report import round_agreement
 from newsclaims.annotation.rounds.round import RoundError, create_round
 
 TODAY = datetime.date(2026, 12, 3)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    for part in ("seeds", "annotations", "CHANGELOG.md"):
-        src = REPO_ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
-    return root
-
-
-def gold_docs(root: Path) -> list[str]:
-    return sorted(p.stem for p in (root / "annotations/gold").glob("*.json"))
 
 
 def break_all_but(root: Path, keep: str) -> list[str]:
@@ -49,7 +35,7 @@ def break_all_but(root: Path, keep: str) -> list[str]:
 
 
 def test_a_round_never_reads_the_pages_it_does_not_hold(repo: Path) -> None:
-    doc = gold_docs(repo)[0]
+    doc = gold_doc_ids(repo)[0]
     break_all_but(repo, doc)
     rnd = create_round(repo, "r-one", "noise", [doc], ["ann1=1", "ann2=2"], "gold", TODAY)
     tasks = json.loads((rnd.folder / "tasks.json").read_text(encoding="utf-8"))
@@ -71,7 +57,7 @@ def test_a_round_never_reads_the_pages_it_does_not_hold(repo: Path) -> None:
 
 
 def test_a_round_of_a_broken_page_is_refused_naming_it(repo: Path) -> None:
-    doc, other = gold_docs(repo)[:2]
+    doc, other = gold_doc_ids(repo)[:2]
     break_all_but(repo, doc)
     with pytest.raises(RoundError, match=rf"the repository has \d+ problem\(s\).*{other}"):
         create_round(repo, "r-two", "noise", [doc, other], ["ann1=1", "ann2=2"], "gold", TODAY)

@@ -26,15 +26,6 @@ DOCS = ["002_66b9e44e360c82d3", "004_30fd1aad6509c6c0"]
 TODAY = datetime.date(2026, 11, 22)
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = tmp_path / "repo"
-    for part in ("seeds", "annotations", "CHANGELOG.md"):
-        src = REPO_ROOT / part
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / part)
-    return root
-
-
 def export_from(rnd: Round, edit: Any = None) -> bytes:
     """What Label Studio exports after two annotators accepted the predictions (ann2 with edits)."""
     tasks = json.loads((rnd.folder / "tasks.json").read_text())
