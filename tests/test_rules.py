@@ -121,6 +121,14 @@ CASES: dict[str, tuple[Callable[[MiniRepo], None], list[tuple[str, str, str, str
         lambda r: mention(r, 0).update(entity_id=None, proposed_entity="Kirby, John"),
         [("NC312", GOLD, "m1", "entity_id")],
     ),
+    "NC313": (
+        lambda r: attribution(r, 0)["source"].update(entity_id="iran"),
+        [("NC313", GOLD, "a1", "source.entity_id")],
+    ),
+    "NC314": (
+        lambda r: attribution(r, 1)["source"].update(entity_id="nobody-known"),
+        [("NC314", GOLD, "a2", "source.entity_id")],
+    ),
     "NC401": (
         lambda r: r.gold["doc-a"]["noise"].append({"noise_id": "n3", **span(TEXT, "this"), "category": "other"}),
         [("NC401", GOLD, "n3", "span")],

@@ -162,6 +162,10 @@ _CLAIM = next(c for c in BASE["claims"] if c["claim_id"] == _ATTRIBUTION["claim_
 _FRAGMENT = _CLAIM["fragments"][0]
 _OUTSIDE = next(m for m in _MENTIONS if m["end"] <= _ATTRIBUTION["source"]["start"])
 _PAIR = BASE["attributions"][0]["attribution_id"], BASE["attributions"][1]["attribution_id"]
+# An attribution whose source has a mention, and an entity of the page that is not that mention's.
+_LINKED = next(a for a in BASE["attributions"] if a.get("source") and a["source"].get("mention_id"))
+_LINKED_ENTITY = next(m["entity_id"] for m in _MENTIONS if m["mention_id"] == _LINKED["source"]["mention_id"])
+_OTHER_ENTITY = next(m["entity_id"] for m in _MENTIONS if m["entity_id"] != _LINKED_ENTITY)
 
 
 def at(start: int, end: int) -> dict[str, Any]:
@@ -221,6 +225,19 @@ BREAKS: dict[str, tuple[Break, ...]] = {
     "NC311": (Break(cycle, min(_PAIR), "parent_id"),),
     # Unlinked in a gold file (a round's annotator file may hold it: test_an_unlinked_mention_...).
     "NC312": (Break(lambda g: mention(g).update(entity_id=None, proposed_entity="Someone New"), _M, "entity_id"),),
+    # The source's speaker (schema 1.2): another entity than its mention's, linked and unnamed at once,
+    # and an entity the registry does not have.
+    "NC313": (
+        Break(lambda g: attr(g)["source"].update(entity_id=_OTHER_ENTITY, unnamed=True), _AID, "source.unnamed"),
+        Break(
+            lambda g: attr(g, _LINKED["attribution_id"])["source"].update(entity_id=_OTHER_ENTITY),
+            _LINKED["attribution_id"],
+            "source.entity_id",
+        ),
+    ),
+    "NC314": (
+        Break(lambda g: attr(g)["source"].update(entity_id="nobody-known", unnamed=False), _AID, "source.entity_id"),
+    ),
     "NC401": (Break(lambda g: g["noise"].append({**_NOISE, "noise_id": "n-extra"}), "n-extra", "span"),),
     "NC402": (Break(lambda g: mention(g).update(at(_NOISE["start"], _NOISE["end"])), _M, "span"),),
     "NC403": (Break(lambda g: attr(g).update(cue=at(_FRAGMENT["start"], _FRAGMENT["end"])), _AID, "cue"),),

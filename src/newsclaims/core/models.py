@@ -111,11 +111,32 @@ class Claim(Record):
 
 
 class Source(Span):
-    """The span naming who the content is attributed to."""
+    """The span naming who the content is attributed to, and who that is (schema 1.2)."""
 
     mention_id: Name | None = Field(
         default=None, description="The entity mention inside the source span, if one is annotated."
     )
+    entity_id: Name | None = Field(
+        default=None,
+        description="The entity the source is (annotations/entities.json): the entity of `mention_id` when "
+        "there is one (NC313), else the entity a pronoun ('he') or a description ('the head of NATO') "
+        "refers to in the page. Left out of the file when not decided.",
+    )
+    unnamed: bool = Field(
+        default=False,
+        description="The source names no identifiable entity ('officials', 'a senior official', "
+        "'analysts'): the documented value for an unnamed speaker, never together with `entity_id` "
+        "(NC313). Left out of the file when false.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset(self, handler: SerializerFunctionWrapHandler) -> dict[str, object]:
+        data: dict[str, object] = handler(self)
+        if self.entity_id is None:
+            data.pop("entity_id", None)
+        if not self.unnamed:
+            data.pop("unnamed", None)
+        return data
 
 
 class Attribution(Record):

@@ -47,8 +47,10 @@ URL_PATTERN = whole("https?://\\S+")
 # The versions a file may pin: the first is the one every writer writes, the others are still
 # read. 1.1 (issue #18) lets a mention of a round's annotator file be unlinked (entity_id null,
 # with the annotator's proposed_entity) and gives registry entities aliases; every 1.0 file is
-# a valid 1.1 file, so both are read with the same models.
-SchemaVersion = Literal["1.1", "1.0"]
+# a valid 1.1 file, so both are read with the same models. 1.2 (issue #20) gives an attribution's
+# source the entity it is (`entity_id`, for pronouns and descriptions too) or marks it `unnamed`;
+# both are left out of a file that does not use them, so 1.0 and 1.1 files are read as they are.
+SchemaVersion = Literal["1.2", "1.1", "1.0"]
 SCHEMA_VERSION: SchemaVersion = get_args(SchemaVersion)[0]
 
 # How entity names are compared (entity linking, the grouping of proposals, linking agreement).

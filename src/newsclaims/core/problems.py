@@ -53,6 +53,12 @@ RULES: dict[str, Rule] = _catalogue(
     Rule("NC310", "An attribution's parent is not an attribution of its document."),
     Rule("NC311", "Attribution parents form a cycle."),
     Rule("NC312", "A mention of a gold file is not linked to an entity (entity_id is null)."),
+    Rule(
+        "NC313",
+        "An attribution's source entity differs from the entity of its source mention, or the source is "
+        "both linked to an entity and marked unnamed.",
+    ),
+    Rule("NC314", "An attribution's source refers to an entity that is not in entities.json."),
     # NC4xx layers.
     Rule("NC401", "Two noise spans overlap."),
     Rule("NC402", "A content annotation (mention, claim, source, cue) overlaps a noise span."),

@@ -22,7 +22,7 @@ from newsclaims.core.documents import Document, decode_text
 from newsclaims.core.files import read_bytes
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
-from newsclaims.core.models import GoldFile, ManifestEntry
+from newsclaims.core.models import Entity, GoldFile, ManifestEntry
 from newsclaims.core.paths import inside_repository
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem
@@ -113,6 +113,16 @@ class _Chunk:
     summary: Summary
 
 
+# The entity registry, which names the speakers of attributions: set before the workers fork
+# (``_share_entities``), so that it is inherited, not pickled with every chunk of work.
+_entities: Mapping[str, Entity] = {}
+
+
+def _share_entities(entities: Mapping[str, Entity]) -> None:
+    global _entities
+    _entities = entities
+
+
 def _rows_of(job: _Job) -> _Chunk:
     """The rows of a chunk of documents, read from disk (runs in a worker process)."""
     lay = Layout(job.root)
@@ -123,7 +133,7 @@ def _rows_of(job: _Job) -> _Chunk:
         gold_path = lay.gold / f"{entry.doc_id}.json"
         gold = parse_model(str(gold_path), read_bytes(gold_path), GoldFile)[0] if gold_path.exists() else None
         split = job.splits[entry.story_id]
-        for config, doc_rows in document_rows(doc, gold, split, links).items():
+        for config, doc_rows in document_rows(doc, gold, split, links, _entities).items():
             rows.setdefault((config, split), []).extend(doc_rows)
         summary.add(doc, gold)
     tables = {key: pa.Table.from_pylist(found, schema=CONFIGS[key[0]].arrow_schema) for key, found in rows.items()}
@@ -157,8 +167,9 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
         links.merge(chunk.links)
         summary.merge(chunk.summary)
 
+    _share_entities(repo.entities)
     if jobs > 1 and len(work) > 1:
-        with forked_pool(jobs) as pool:
+        with forked_pool(jobs, _share_entities, (repo.entities,)) as pool:
             for chunk in pool.map(_rows_of, work):
                 add(chunk)
     else:

@@ -169,9 +169,12 @@ def config(name):
 claims, attributions, mentions = config("claims"), config("attributions"), config("mentions")
 attributions["mention_uid"] = attributions["source"].str.get("mention_uid")
 said = claims[["claim_uid", "text"]].merge(
-    attributions[["claim_uid", "attribution_uid", "mention_uid", "stance"]], on="claim_uid", how="left"
-).merge(mentions[["mention_uid", "entity_id"]], on="mention_uid", how="left")
-print(said.groupby("claim_uid").size().describe())  # claims with 0, 1 or several attributions""".strip()
+    attributions[["claim_uid", "attribution_uid", "mention_uid", "speaker_kind", "speaker_name", "stance_name"]],
+    on="claim_uid",
+    how="left",
+).merge(mentions[["mention_uid", "text"]], on="mention_uid", how="left", suffixes=("", "_mention"))
+print(said.groupby("claim_uid").size().describe())  # claims with 0, 1 or several attributions
+print(said[["text", "speaker_name", "stance_name"]].head())""".strip()
     return f"""from datasets import load_dataset
 
 claims = load_dataset("path/to/corpus", "claims", split="{split}")
@@ -180,7 +183,7 @@ by_claim = {{}}
 for a in attributions:
     by_claim.setdefault(a["claim_uid"], []).append(a)
 for c in claims.select(range(3)):
-    print(c["claim_uid"], [a["attribution_uid"] for a in by_claim.get(c["claim_uid"], [])])""".strip()
+    print(c["claim_uid"], [(a["speaker_name"], a["stance_name"]) for a in by_claim.get(c["claim_uid"], [])])""".strip()
 
 
 def _extra_keys() -> str:
@@ -321,10 +324,17 @@ next to the per-document one, so each join is on one column:
 | `attributions` | `claim_uid` | `claims.claim_uid` (the content) |
 | `attributions` | `parent_uid` | `attributions.attribution_uid` (nested reporting) |
 | `attributions` | `source.mention_uid` | `mentions.mention_uid` (the source's mention, when annotated) |
+| `attributions` | `speaker_entity_id` | `entities.entity_id` (who the source is, pronouns and descriptions too) |
 | `mentions` | `entity_id` | `entities.entity_id` (registry ids are corpus-wide already) |
 | `claims` | `cluster_id` | `claim_clusters.cluster_id` |
 | `claim_clusters` | `members[].claim_uid` | `claims.claim_uid` |
 | every config | `doc_id` | `documents.doc_id` (offsets point into its `text`) |
+
+`speaker_kind` says who an attribution's source is: `entity` (`speaker_entity_id`,
+`speaker_name` and `speaker_label` name it, also when the source span is "he" or "the
+administration"), `unnamed` ("senior US officials", "analysts": no single entity is the
+speaker), `no_source` (the page names no one) or `undecided` (annotations older than schema
+1.2). The guidelines (section 5.5.1) say how pronouns and descriptions are linked.
 
 A claim has zero attributions (the outlet tells it itself), one, or several (several sources,
 or a nested report and the report it is inside): a claim-to-attribution join has one row per

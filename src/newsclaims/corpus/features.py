@@ -63,7 +63,19 @@ def _attribution() -> dict[str, Any]:
         "attribution_uid": Value("string"),
         "claim_id": Value("string"),
         "claim_uid": Value("string"),
-        "source": {**_span(), "mention_id": Value("string"), "mention_uid": Value("string")},
+        "source": {
+            **_span(),
+            "mention_id": Value("string"),
+            "mention_uid": Value("string"),
+            "entity_id": Value("string"),
+            "unnamed": Value("bool"),
+        },
+        # Who the speaker is, resolved through source.entity_id (or its mention's entity).
+        "speaker_kind": Value("string"),
+        "speaker_entity_id": Value("string"),
+        "speaker_name": Value("string"),
+        "speaker_label": class_label(EntityLabel),
+        "speaker_label_name": Value("string"),
         "cue": _span(),
         "quote_type": class_label(QuoteType),
         "quote_type_name": Value("string"),
@@ -165,7 +177,8 @@ CONFIG_DESCRIPTIONS = {
     "entities": "One row per cross-document entity, with its mention count and documents.",
     "claims": "One row per claim: its fragments, joined text, cluster and check-worthiness.",
     "claim_clusters": "One row per cluster of the same claim told by several outlets, with its members.",
-    "attributions": "One row per source-cue-content attribution, with quote type, stance and nesting.",
+    "attributions": "One row per source-cue-content attribution, with quote type, stance, nesting and who the "
+    "speaker is (speaker_kind, speaker_entity_id, speaker_name, speaker_label).",
     "noise_spans": "One row per span of page chrome, with its category.",
     "tokens": "One row per sentence: tokens, their offsets, BIO tags of the outermost entity mentions and of noise.",
 }

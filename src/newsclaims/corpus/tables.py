@@ -57,12 +57,45 @@ def claim_row(doc_id: str, c: Claim) -> Row:
     }
 
 
-def attribution_row(doc_id: str, a: Attribution) -> Row:
+# speaker_kind: who an attribution's source is, as the corpus says it (GUIDELINES.md, "Speakers").
+SPEAKER_ENTITY = "entity"  # source.entity_id names a registry entity
+SPEAKER_UNNAMED = "unnamed"  # the source names no identifiable entity ("officials")
+SPEAKER_NO_SOURCE = "no_source"  # the text gives no source at all ("it is feared that")
+SPEAKER_UNDECIDED = "undecided"  # a source not resolved yet (files of schema 1.0 and 1.1)
+SPEAKER_KINDS = (SPEAKER_ENTITY, SPEAKER_UNNAMED, SPEAKER_NO_SOURCE, SPEAKER_UNDECIDED)
+
+
+def _speaker(a: Attribution, entities: Mapping[str, Entity]) -> Row:
+    src = a.source
+    entity = entities.get(src.entity_id) if src is not None and src.entity_id is not None else None
+    if entity is not None:
+        kind = SPEAKER_ENTITY
+    elif src is None:
+        kind = SPEAKER_NO_SOURCE
+    else:
+        kind = SPEAKER_UNNAMED if src.unnamed else SPEAKER_UNDECIDED
+    return {
+        "speaker_kind": kind,
+        "speaker_entity_id": entity.entity_id if entity else None,
+        "speaker_name": entity.name if entity else None,
+        "speaker_label": _index(entity.label) if entity else None,
+        "speaker_label_name": entity.label.value if entity else None,
+    }
+
+
+def attribution_row(doc_id: str, a: Attribution, entities: Mapping[str, Entity]) -> Row:
     source = None
     if a.source is not None:
-        source = {**a.source.model_dump(), "mention_uid": uid(doc_id, a.source.mention_id)}
+        # model_dump leaves out what 1.2 added when unset: the columns are always there.
+        source = {
+            **a.source.model_dump(),
+            "mention_uid": uid(doc_id, a.source.mention_id),
+            "entity_id": a.source.entity_id,
+            "unnamed": a.source.unnamed,
+        }
     return {
         **a.model_dump(),
+        **_speaker(a, entities),
         "attribution_uid": uid(doc_id, a.attribution_id),
         "claim_uid": uid(doc_id, a.claim_id),
         "source": source,
@@ -154,14 +187,15 @@ class Links:
 
 
 def document_rows(
-    doc: Document[ManifestEntry], gold: GoldFile | None, split: str, links: Links
+    doc: Document[ManifestEntry], gold: GoldFile | None, split: str, links: Links, entities: Mapping[str, Entity]
 ) -> dict[str, list[Row]]:
-    """config -> rows of one document (every config but the registries'); ``links`` collects the rest."""
+    """config -> rows of one document (every config but the registries'); ``links`` collects the rest,
+    ``entities`` (the registry) names the speakers."""
     doc_id, e = doc.doc_id, doc.entry
     mentions = _by_position([mention_row(doc_id, m) for m in gold.mentions], "mention_id") if gold else []
     claims = _by_position([claim_row(doc_id, c) for c in gold.claims], "claim_id") if gold else []
     attributions = (
-        sorted((attribution_row(doc_id, a) for a in gold.attributions), key=lambda r: r["attribution_id"])
+        sorted((attribution_row(doc_id, a, entities) for a in gold.attributions), key=lambda r: r["attribution_id"])
         if gold
         else []
     )

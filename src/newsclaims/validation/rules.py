@@ -259,12 +259,61 @@ def check_references(label: str, gold: Rec, reg: Registries, story_id: str | Non
                         f"mention {linked['mention_id']!r} at {_at(linked)} is outside the source {_at(src)}",
                     )
                 )
+        if src is not None and (src.get("entity_id") is not None or src.get("unnamed")):
+            out += _check_speaker(label, aid, src, mentions, labels)
         parent = a.get("parent_id")
         if parent is not None and parent not in attributions:
             out.append(problem("NC310", label, aid, "parent_id", f"attribution {parent!r} is not in this document"))
     if any(map(_NOT_NONE, map(_PARENT, attribution_recs))):
         out += _parent_cycles(label, attributions)
     return out
+
+
+def _check_speaker(
+    label: str, aid: str, src: Rec, mentions: Mapping[str, Rec], labels: Mapping[str, str] | None
+) -> list[Problem]:
+    """NC313, NC314: a source's entity is in the registry, is its mention's, and is not also unnamed."""
+    eid = src.get("entity_id")
+    if eid is None:
+        return []
+    if src.get("unnamed"):
+        return [
+            problem(
+                "NC313",
+                label,
+                aid,
+                "source.unnamed",
+                f"the source is linked to entity {eid!r} and marked unnamed: keep one",
+            )
+        ]
+    if labels is not None and eid not in labels:
+        return [problem("NC314", label, aid, "source.entity_id", f"entity {eid!r} is not in entities.json")]
+    linked = mentions.get(src.get("mention_id") or "")
+    if linked is not None and linked["entity_id"] is not None and linked["entity_id"] != eid:
+        return [
+            problem(
+                "NC313",
+                label,
+                aid,
+                "source.entity_id",
+                f"entity {eid!r} differs from {linked['entity_id']!r} of the source's mention {linked['mention_id']!r}",
+            )
+        ]
+    return []
+
+
+def speaker_passes(gold: Rec, entity_labels: Mapping[str, str]) -> bool:
+    """Whether no attribution of ``gold`` breaks NC313 or NC314 (for the screen, which does not restate them)."""
+    mentions: dict[str, Rec] | None = None
+    for a in gold["attributions"]:
+        src = a.get("source")
+        if src is None or src.get("entity_id") is None:
+            continue
+        if mentions is None:
+            mentions = {m["mention_id"]: m for m in gold["mentions"]}
+        if _check_speaker("", a["attribution_id"], src, mentions, entity_labels):
+            return False
+    return True
 
 
 def in_round(label: str) -> bool:

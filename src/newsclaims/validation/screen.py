@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from newsclaims.validation.rules import Rec, Registries, file_stem
+from newsclaims.validation.rules import Rec, Registries, file_stem, speaker_passes
 
 _clean: Callable[[object, str, object, object, str | None], bool] | None
 try:
@@ -46,8 +46,10 @@ RESTATED = (
     | frozenset(["NC401", "NC402", "NC403", "NC404", "NC405", "NC406"])
 )
 # The rest of check_records, about which document the file annotates: ``passes`` checks them
-# itself, in Python, before it asks _clean (which sees the text, not the file name or manifest).
-CHECKED_FIRST = frozenset(["NC501", "NC507", "NC508"])
+# itself, in Python, before it asks _clean (which sees the text, not the file name or manifest);
+# and the speakers of the attributions (NC313, NC314: schema 1.2), a loop over the few
+# attributions that name an entity, which _clean.c was written before.
+CHECKED_FIRST = frozenset(["NC501", "NC507", "NC508"]) | frozenset(["NC313", "NC314"])
 # Every rule that a file the screen passes skips: every rule it must refuse a file for.
 SCREENED = RESTATED | CHECKED_FIRST
 
@@ -75,5 +77,7 @@ def passes(label: str, gold: Rec, reg: Registries) -> bool:
         return False
     doc = documents.get(doc_id)
     if doc is None or gold["text_sha256"] != doc.text_sha256:  # NC507, NC501
+        return False
+    if reg.entity_labels is None or not speaker_passes(gold, reg.entity_labels):  # NC313, NC314
         return False
     return bool(_clean(gold, doc.text, reg.entity_labels, reg.cluster_stories, doc.entry.story_id))

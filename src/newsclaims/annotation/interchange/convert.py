@@ -13,6 +13,7 @@ attribution without a cue is written with its trigger on the content (brat requi
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from newsclaims.core.models import (
     Source,
     Span,
 )
+from newsclaims.core.patterns import NAME_PATTERN
 from newsclaims.core.vocab import QuoteType, Stance
 
 IMPORT_METHOD = "imported from brat standoff with `newsclaims import brat`"
@@ -39,6 +41,11 @@ IMPORT_METHOD = "imported from brat standoff with `newsclaims import brat`"
 def normalise(raw: str) -> str:
     """What ``core.documents.decode_text`` makes of the decoded text: line ends to ``\\n``."""
     return raw.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# The normalization of an unnamed source (schema 1.2): not an entity id (ids start with a letter
+# or digit), so it never collides with one.
+UNNAMED_REF = "_unnamed"
 
 
 @dataclass
@@ -302,7 +309,8 @@ class _Reader:
             if z.db != self.mapping.entity_db:
                 self.issue(z.line, "NC805", f"{z.id}: database {z.db!r} is not the mapping's entity_db")
                 continue
-            m = self.span(z.target, z.line, ("mention",), z.id)
+            # A mention's entity, or a source's speaker (schema 1.2): UNNAMED_REF for an unnamed one.
+            m = self.span(z.target, z.line, ("mention", "source"), z.id)
             if m is not None:
                 self.entity_of[m.id] = z.ref
 
@@ -471,6 +479,12 @@ def ann_to_gold(
         lines[aid] = a.line
         src, cue = single(a.source), cue_of(a)
         source_mention = a.source_mention or (a.source if a.source and r.spans[a.source].kind == "mention" else None)
+        # Kept whatever entity it names (one the registry lacks is NC314 of validate, said there),
+        # but only if it can be an entity id at all.
+        speaker = r.entity_of.get(a.source) if a.source and r.spans[a.source].kind == "source" else None
+        if speaker is not None and speaker != UNNAMED_REF and not re.match(NAME_PATTERN, speaker):
+            r.issue(a.line, "NC805", f"{a.key}: speaker {speaker!r} is not an entity id: left undecided")
+            speaker = None
         parent = attribution_id.get(a.parent or "") or by_cue.get(a.parent or "")
         if a.parent is not None and parent is None:
             r.issue(a.line, "NC806", f"{a.key}: its parent {a.parent} is not an attribution that was imported")
@@ -478,7 +492,12 @@ def ann_to_gold(
             Attribution(
                 attribution_id=aid,
                 claim_id=claim_id[claim_keys[a.key]],
-                source=Source(**span_of(src).model_dump(), mention_id=mention_ids.get(source_mention or ""))
+                source=Source(
+                    **span_of(src).model_dump(),
+                    mention_id=mention_ids.get(source_mention or ""),
+                    entity_id=speaker if speaker != UNNAMED_REF else None,
+                    unnamed=speaker == UNNAMED_REF,
+                )
                 if src
                 else None,
                 cue=span_of(cue) if cue else None,
@@ -605,13 +624,21 @@ class _Writer:
             self.note(tid, c.note)
 
     def source(self, a: Attribution) -> tuple[str | None, str | None]:
-        """The source's T id, and the mention to link when the source is longer than its mention."""
+        """The source's T id, and the mention to link when the source is longer than its mention.
+
+        The speaker (schema 1.2) is a normalization of the source's own span: the mention's
+        already says it when the source is the mention."""
         if a.source is None:
             return None, None
         mention = next((x for x in self.gold.mentions if x.mention_id == a.source.mention_id), None)
-        if mention is not None and (mention.start, mention.end) == (a.source.start, a.source.end):
+        speaker = UNNAMED_REF if a.source.unnamed else a.source.entity_id
+        if mention is not None and (mention.start, mention.end) == (a.source.start, a.source.end) and speaker is None:
             return self.mention_t[mention.mention_id], None
+        # A source with a speaker is a span of its own (on the mention's offsets, when it is the
+        # mention), so that the import tells a decided speaker from an undecided one.
         tid = self.textbound(self.role("source"), [(a.source.start, a.source.end)])
+        if speaker is not None:
+            self.out.append(f"{self.new('N')}\tReference {tid} {self.mapping.entity_db}:{speaker}\t{speaker}")
         return tid, (self.mention_t[mention.mention_id] if mention is not None else None)
 
     def events(self) -> None:
