@@ -437,11 +437,22 @@ def markdown(result: dict[str, object]) -> str:
 
 # -- the brat import (issue #21): a case of its own, written to benchmarks/brat.md and .json ----------
 
-BRAT_IMPORT = """
+COMMAND_STEP = """
 import subprocess
-EXE = {exe!r}
 ARGS = {args!r}
 """.strip()
+COMMAND_BODY = (
+    "done = subprocess.run(ARGS, capture_output=True, text=True)\n"
+    "extra = [done.returncode, done.stdout.splitlines()[-1:] or done.stderr.splitlines()[-1:]]"
+)
+
+
+def run_command(step: str, command: list[str], repo: Path, work: Path) -> dict[str, object]:
+    """``command`` as a user runs it, in a fresh process: its time, its peak memory (the
+    command's own: the child's), its exit code and last line of output."""
+    STEPS[step] = (COMMAND_STEP.format(args=command), COMMAND_BODY)
+    r = run_step(step, repo, work / "unused")
+    return {"seconds": round(r["seconds"], 2), "peak_mb": round(r["peak_mb"]), "exit_and_last_line": r["extra"]}
 
 
 def brat_corpus(work: Path, n: int, extra_annotators: int = 2, every: int = 5) -> tuple[Path, Path]:
@@ -527,17 +538,7 @@ def bench_brat(n: int, work: Path) -> dict[str, object]:
     commands = {"import": commands["import"], "import_again": commands["import"], **commands}
     row: dict[str, object] = {"documents": n, "ann_files": files}
     for step, command in commands.items():
-        body = (
-            "done = subprocess.run(ARGS, capture_output=True, text=True)\n"
-            "extra = [done.returncode, done.stdout.splitlines()[-1:]]"
-        )
-        STEPS[f"brat_{step}"] = (BRAT_IMPORT.format(exe=exe, args=command), body)
-        r = run_step(f"brat_{step}", target, work / "unused")
-        row[step] = {
-            "seconds": round(r["seconds"], 2),
-            "peak_mb": round(r["peak_mb"]),
-            "exit_and_last_line": r["extra"],
-        }
+        row[step] = run_command(f"brat_{step}", command, target, work)
     return {"machine": machine(), "row": row}
 
 
@@ -563,12 +564,6 @@ def brat_markdown(result: dict[str, object]) -> str:
         s: dict[str, object] = row[step]  # type: ignore[assignment]
         lines.append(f"| {step} | {s['seconds']} | {s['peak_mb']} | {s['exit_and_last_line']} |")
     return "\n".join(lines) + "\n"
-
-
-ROUND_STEP = """
-import subprocess
-ARGS = {args!r}
-""".strip()
 
 
 def bench_rounds(round_size: int, repo_size: int, work: Path) -> dict[str, object]:
@@ -606,17 +601,7 @@ def bench_rounds(round_size: int, repo_size: int, work: Path) -> dict[str, objec
             ]
             export.write_text(json.dumps(sent), encoding="utf-8")
             row["export_mb"] = round(export.stat().st_size / 1e6, 1)
-        body = (
-            "done = subprocess.run(ARGS, capture_output=True, text=True)\n"
-            "extra = [done.returncode, done.stdout.splitlines()[-1:] or done.stderr.splitlines()[-1:]]"
-        )
-        STEPS[f"round_{step}"] = (ROUND_STEP.format(args=command), body)
-        r = run_step(f"round_{step}", repo, work / "unused")
-        row[step] = {
-            "seconds": round(r["seconds"], 2),
-            "peak_mb": round(r["peak_mb"]),
-            "exit_and_last_line": r["extra"],
-        }
+        row[step] = run_command(f"round_{step}", command, repo, work)
     return {"machine": machine(), "row": row}
 
 
