@@ -460,3 +460,32 @@ def test_an_unreadable_seed_of_a_valid_repository_is_one_problem(mini: MiniRepo)
     mini.manifest[0]["sha256"] = sha(TEXT.encode())
     done = run("validate", "--inputs-only", cwd=mini.root, timeout=30)
     assert lines(done) == [("seeds/doc-a.txt", "-", "-", "NC100")]
+
+
+# -- inputs symlinked out of the repository ------------------------------------------------------
+
+
+@pytest.mark.parametrize("rel", ["seeds/doc-a.txt", GOLD, "seeds", "annotations/gold"])
+def test_an_input_symlinked_out_of_the_repository_is_refused(mini: MiniRepo, tmp_path: Path, rel: str) -> None:
+    """What is built into a published corpus must be in the repository: a page or a folder of
+    them symlinked elsewhere (to /etc/passwd, say) is NC510 at the link, and not built."""
+    inside = mini.root / rel
+    outside = tmp_path / "elsewhere" / Path(rel).name
+    outside.parent.mkdir()
+    inside.rename(outside)
+    inside.symlink_to(outside)
+    done = run("validate", "--inputs-only", cwd=mini.root, timeout=30)
+    assert done.returncode == 1
+    assert (rel, "-", "-", "NC510") in lines(done)
+    assert f"a symlink to {outside} outside the repository" in done.stdout
+    built = run("build", cwd=mini.root, timeout=120)
+    assert built.returncode != 0 and not (mini.root / "corpus").exists()
+
+
+def test_a_symlink_inside_the_repository_is_read_as_its_target(mini: MiniRepo) -> None:
+    seed = mini.root / "seeds/doc-a.txt"
+    kept = mini.root / "seeds/.kept-copy-of-doc-a"
+    seed.rename(kept)
+    seed.symlink_to(kept.name)
+    done = run("validate", "--inputs-only", cwd=mini.root, timeout=30)
+    assert (done.returncode, done.stdout) == (0, ""), done.stdout

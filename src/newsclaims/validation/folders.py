@@ -49,10 +49,44 @@ def _not_a_folder(path: Path, what: str) -> list[Problem]:
     return []
 
 
+def _links_out(root: Path, folders: list[Path]) -> list[Problem]:
+    """NC510 for every input that is a symlink resolving outside the repository (a folder of
+    inputs, or an entry of one): what the repository builds into a published corpus must be in
+    it, not whatever a link points at (a page symlinked to ``/etc/passwd`` would otherwise be
+    read, validated and built). ``scandir`` says which entries are links without a system call
+    per file; only those are resolved."""
+    home = os.path.realpath(root)
+    out: list[Problem] = []
+
+    def outside(path: str) -> bool:
+        real = os.path.realpath(path)
+        return real != home and not real.startswith(home + os.sep)
+
+    for folder in folders:
+        if os.path.islink(folder) and outside(str(folder)):
+            out.append(problem("NC510", display(folder), "", "", _LINK_OUT.format(os.path.realpath(folder))))
+            continue
+        try:
+            with os.scandir(folder) as entries:
+                links = sorted(e.path for e in entries if e.is_symlink())
+        except OSError:
+            continue
+        out += [
+            problem("NC510", display(Path(link)), "", "", _LINK_OUT.format(os.path.realpath(link)))
+            for link in links
+            if outside(link)
+        ]
+    return out
+
+
+_LINK_OUT = "a symlink to {} outside the repository: newsclaims reads its inputs from the repository only"
+
+
 def layout_problems(root: Path) -> list[Problem]:
     """Every problem of the folders of the repository at ``root``, and of each round.json."""
     lay = Layout(root)
-    out = _not_a_folder(lay.annotations, "annotations/: gold files, registries and rounds")
+    out = _links_out(root, [lay.seeds, lay.annotations, lay.gold])
+    out += _not_a_folder(lay.annotations, "annotations/: gold files, registries and rounds")
     out += _not_a_folder(lay.gold, "annotations/gold/: one <doc_id>.json per document")
     out += _not_a_folder(lay.rounds, "annotations/rounds/: one folder per round")
     if not lay.rounds.is_dir():
