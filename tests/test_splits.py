@@ -147,3 +147,18 @@ def test_the_build_writes_each_story_into_its_split(mini: MiniRepo, tmp_path: Pa
     for config in card["configs"]:
         listed = {f["split"] for f in config["data_files"]}
         assert listed == set(release.counts[config["config_name"]])
+
+
+@pytest.mark.parametrize("content", [b"{not json", b'{"schema_version": "1.1", "splits": 5}'])
+def test_a_broken_split_file_is_one_line_and_nothing_changes(mini: MiniRepo, tmp_path: Path, content: bytes) -> None:
+    (mini.root / "annotations/splits.json").write_bytes(content)
+    page = tmp_path / "page.txt"
+    page.write_text("A page of another story.\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in mini.root.rglob("*") if p.is_file()}
+    for args in (("splits", "set", "story-1", "train"), ("splits", "list")):
+        done = run(*args, cwd=mini.root)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1 and "splits.json" in done.stderr
+    done = add(mini, page, "story-2")
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert {p: p.read_bytes() for p in mini.root.rglob("*") if p.is_file()} == before

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from newsclaims.core.files import read_bytes
+from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import SplitsFile, StorySplit
@@ -31,7 +31,11 @@ def read_splits(layout: Layout) -> SplitsFile:
     """The split file, or an empty one when the repository has none yet."""
     if not layout.splits.exists():
         return SplitsFile(schema_version=SCHEMA_VERSION, splits=[])
-    parsed, problems = parse_model(str(layout.splits), read_bytes(layout.splits), SplitsFile)
+    try:
+        data = read_bytes(layout.splits)
+    except Unreadable as e:
+        raise SplitError(str(e)) from e
+    parsed, problems = parse_model(str(layout.splits), data, SplitsFile)
     if parsed is None:
         raise SplitError(f"{layout.splits} is not valid; fix it first: " + "; ".join(map(str, problems)))
     return parsed
