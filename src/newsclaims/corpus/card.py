@@ -333,8 +333,9 @@ next to the per-document one, so each join is on one column:
 `speaker_kind` says who an attribution's source is: `entity` (`speaker_entity_id`,
 `speaker_name` and `speaker_label` name it, also when the source span is "he" or "the
 administration"), `unnamed` ("senior US officials", "analysts": no single entity is the
-speaker), `no_source` (the page names no one) or `undecided` (annotations older than schema
-1.2). The guidelines (section 5.5.1) say how pronouns and descriptions are linked.
+speaker), `no_source` (the page names no one) or `undecided` (not decided yet: annotations
+older than schema 1.2, or from a round whose pass does not ask for speakers). The guidelines
+(section 5.5.1) say how pronouns and descriptions are linked.
 
 A claim has zero attributions (the outlet tells it itself), one, or several (several sources,
 or a nested report and the report it is inside): a claim-to-attribution join has one row per

@@ -61,7 +61,7 @@ def claim_row(doc_id: str, c: Claim) -> Row:
 SPEAKER_ENTITY = "entity"  # source.entity_id names a registry entity
 SPEAKER_UNNAMED = "unnamed"  # the source names no identifiable entity ("officials")
 SPEAKER_NO_SOURCE = "no_source"  # the text gives no source at all ("it is feared that")
-SPEAKER_UNDECIDED = "undecided"  # a source not resolved yet (files of schema 1.0 and 1.1)
+SPEAKER_UNDECIDED = "undecided"  # not resolved yet (schema 1.0/1.1 files, rounds that do not ask)
 SPEAKER_KINDS = (SPEAKER_ENTITY, SPEAKER_UNNAMED, SPEAKER_NO_SOURCE, SPEAKER_UNDECIDED)
 
 
