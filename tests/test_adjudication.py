@@ -248,3 +248,49 @@ def test_a_gold_file_symlinked_out_of_the_repository_is_not_written_through(
         f"(it resolves to {outside})\n"
     )
     assert outside.read_bytes() == before and gold_path.is_symlink()
+
+
+# --- check-worthiness is a property of a claim, not its identity -----------------------------------
+
+
+def flip_first_checkworthiness(doc_id: str, result: list[dict[str, Any]]) -> None:
+    choice = next(r for r in result if r.get("from_name") == "checkworthy")
+    was = choice["value"]["choices"][0]
+    choice["value"]["choices"] = ["not_checkworthy" if was == "checkworthy" else "checkworthy"]
+
+
+@pytest.mark.parametrize(("strategy", "expected"), [("union", True), ("majority", True), ("prefer:ann2", None)])
+def test_a_claim_both_marked_is_kept_once_whatever_they_said_of_it(
+    repo: Path, strategy: str, expected: bool | None
+) -> None:
+    doc = next(d for d in gold_doc_ids(repo) if gold(repo, d).attributions)
+    before = gold(repo, doc)
+    rnd = two_annotator_round(repo, "r-worth", "claims", [doc], flip_first_checkworthiness)
+    first = min(before.claims, key=lambda c: (c.fragments[0].start, c.fragments[-1].end))
+    flipped = not first.checkworthy
+    result = adjudicate(repo, "r-worth", strategy)
+    after = gold(repo, doc)
+    same_span = [c for c in after.claims if c.fragments == first.fragments]
+    # One claim, never two; with its attributions; the value the strategy says (ann2's: flipped).
+    assert [c.checkworthy for c in same_span] == [flipped if expected is None else expected]
+    assert len(after.claims) == len(before.claims) and len(after.attributions) == len(before.attributions)
+    decided = result.documents[doc]
+    span = "+".join(f"{f.start}:{f.end}" for f in first.fragments)
+    assert {k for k in decided.conflicts if k.startswith("claim|")} == {f"claim|{span}|{v}" for v in (True, False)}
+    assert validate(repo, corpus=False) == []
+    assert rnd.manifest().pass_ == "claims"
+
+
+def test_an_attribution_left_out_with_its_claim_is_listed_as_dropped(repo: Path) -> None:
+    doc = next(d for d in gold_doc_ids(repo) if gold(repo, d).attributions)
+    before = gold(repo, doc)
+    claim = next(c for c in before.claims if any(a.claim_id == c.claim_id for a in before.attributions))
+    span = "+".join(f"{f.start}:{f.end}" for f in claim.fragments)
+    two_annotator_round(repo, "r-orphan", "claims", [doc])
+    key = f"claim|{span}|{claim.checkworthy}"
+    result = adjudicate(repo, "r-orphan", "majority", {doc: {"reject": [key]}})
+    dropped = result.documents[doc].dropped
+    orphans = [k for k in dropped if k.startswith(f"attribution|{span}|")]
+    assert len(orphans) == sum(a.claim_id == claim.claim_id for a in before.attributions)
+    after = gold(repo, doc)
+    assert all(c.fragments != claim.fragments for c in after.claims)

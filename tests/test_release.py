@@ -240,12 +240,18 @@ def test_the_readme_walk_through_ends_released_and_tagged(
     assert code == 0, err
     gold = json.loads((repo / f"annotations/gold/{doc_id}.json").read_text(encoding="utf-8"))
     claims = {c["claim_id"]: " … ".join(f["text"] for f in c["fragments"]) for c in gold["claims"]}
-    assert sorted(claims.values()) == sorted(AGREED_CLAIMS)
-    start = PAGE.index(DISPUTED_CLAIM)  # two annotators, two check-worthiness values: a listed conflict
-    conflicts = json.loads((folder / "adjudication.json").read_text(encoding="utf-8"))["documents"][doc_id]["conflicts"]
-    assert {c for c in conflicts if c.startswith("claim|")} == {
+    # Both marked the disputed claim, one calling it check-worthy: kept once, check-worthy (a tie),
+    # with its attribution; both values are a listed conflict, the one left out is "dropped".
+    assert sorted(claims.values()) == sorted([*AGREED_CLAIMS, DISPUTED_CLAIM])
+    assert [c["checkworthy"] for c in gold["claims"] if c["fragments"][0]["text"] == DISPUTED_CLAIM] == [True]
+    start = PAGE.index(DISPUTED_CLAIM)
+    decided = json.loads((folder / "adjudication.json").read_text(encoding="utf-8"))["documents"][doc_id]
+    assert {c for c in decided["conflicts"] if c.startswith("claim|")} == {
         f"claim|{start}:{start + len(DISPUTED_CLAIM)}|{worth}" for worth in (False, True)
     }
+    assert [d for d in decided["dropped"] if d.startswith("claim|")] == [
+        f"claim|{start}:{start + len(DISPUTED_CLAIM)}|False"
+    ]
     sources = {a["source"]["text"]: a for a in gold["attributions"]}
     nested, outer = sources["two officials at the Ministry of Transport"], sources["Reuters"]
     assert nested["parent_id"] == outer["attribution_id"] and nested["cue"]["text"] == "citing"

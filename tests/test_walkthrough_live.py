@@ -4,9 +4,9 @@ reviewer, each a user of a real Label Studio on 127.0.0.1, through the `newsclai
 seeds add → noise round (push, both annotate, pull, agreement, review in Label Studio:
 adjudicate --push, the reviewer submits, adjudicate --pull) → entities round (new people and
 organisations, ids typed or not; entities link --decide, entities apply; adjudicate) → claims
-round (a nested attribution; adjudicate) → release → validate, schema --check. No JSON file is
-edited by hand: every file the walk-through changes is written by a command. Nothing here knows
-how many pages the repository has, their ids or the corpus version.
+round (a nested attribution, a check-worthiness dispute; adjudicate) → release → validate,
+schema --check. No JSON file is edited by hand: every file the walk-through changes is written
+by a command. Nothing here knows how many pages the repository has, their ids or the version.
 """
 
 from __future__ import annotations
@@ -224,7 +224,7 @@ def test_a_new_page_end_to_end_with_two_annotators_and_a_reviewer(
         line.split("\t")[:4] for line in listed.splitlines()
     ]
 
-    # -- claims: a nested attribution; the check-worthiness dispute is dropped and listed -------------
+    # -- claims: a nested attribution; the check-worthiness dispute is settled and listed -------------
     newsclaims(
         capsys, "round", "create", "w3-claims", "--pass", "claims", "--docs", doc, "--annotators", team,
         "--predictions", "rules",
@@ -239,10 +239,13 @@ def test_a_new_page_end_to_end_with_two_annotators_and_a_reviewer(
     assert f"{doc}: " in out
     gold = gold_of(root, doc)
     claims = {c.claim_id: c.fragments[0].text for c in gold.claims}
+    # Both marked "We are ready", one calling it check-worthy: kept once, check-worthy (a tie).
     assert sorted(claims.values()) == [
         "The Lakeport Ferry Company signed the deal on Monday",
+        "We are ready",
         "the route would open in 2027",
     ]
+    assert [c.checkworthy for c in gold.claims if c.fragments[0].text == "We are ready"] == [True]
     sources = {a.source.text: a for a in gold.attributions if a.source is not None}
     nested, outer = sources["a NATO official"], sources["AFP"]
     assert nested.parent_id == outer.attribution_id and nested.cue is not None and nested.cue.text == "citing"

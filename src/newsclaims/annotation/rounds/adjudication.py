@@ -237,23 +237,75 @@ def _merge_round(
             keep = set(votes)
         else:  # majority: more than half of the annotators of this document
             keep = {k for k, n in votes.items() if n * 2 > len(units)}
+        keep = _one_value_per_claim(keep, units, strategy, prefer)
         conflicts = sorted(k for k in votes if k not in keep or votes[k] < len(units))
         doc_decisions = decisions.get(doc_id, {}) if decisions else {}
-        keep |= set(doc_decisions.get("accept", [])) & set(votes)
+        accepted = set(doc_decisions.get("accept", [])) & set(votes)
+        keep |= accepted
         keep -= set(doc_decisions.get("reject", []))
+        # An accepted check-worthiness value of a claim replaces the one the strategy chose.
+        keep -= {k for k in keep if k not in accepted and _claim_span(k) in {_claim_span(a) for a in accepted}}
         settled = set(doc_decisions.get("accept", [])) | set(doc_decisions.get("reject", []))
         record_of = {k: rec for u in units.values() for k, rec in u.items()}
+        # An attribution goes with its claim: left out with it, and said so.
+        spans = {_claim_span(k) for k in keep if k.startswith("claim|")}
+        orphans = {
+            k for k in keep if isinstance(record_of[k], _Attr) and f"claim|{_attr_claim(record_of[k])}" not in spans
+        }
+        keep -= orphans
         merged = merge_into_gold(repo, rnd.name, kind, doc_id, [record_of[k] for k in sorted(keep)], sorted(by_who))
         open_conflicts = tuple(k for k in conflicts if k not in settled)
         outcome[doc_id] = DocumentDecision(
             kept=len(keep),
             conflicts=open_conflicts,
             problems=gold_problems(registries, merged),
-            dropped=tuple(k for k in open_conflicts if k not in keep),
+            dropped=tuple(sorted({k for k in open_conflicts if k not in keep} | orphans)),
             annotators=len(units),
         )
         merged_files[doc_id] = merged
     return outcome, merged_files
+
+
+def _claim_span(key: str) -> str:
+    """``claim|<fragments>`` of a claim's unit key (``claim|<fragments>|<checkworthy>``); else ""."""
+    return key.rsplit("|", 1)[0] if key.startswith("claim|") else ""
+
+
+def _attr_claim(unit: _Unit) -> str:
+    assert isinstance(unit, _Attr)
+    return unit.claim
+
+
+def _one_value_per_claim(
+    keep: set[str], units: Mapping[str, Mapping[str, _Unit]], strategy: str, prefer: str | None
+) -> set[str]:
+    """Check-worthiness is a property of a claim, not what makes it the claim: annotators who
+    marked the same fragments marked the same claim, whatever they said of it. So a claim is
+    kept as the strategy keeps any unit, counting every annotator who marked its fragments, and
+    with one value: prefer's; union, check-worthy if anyone said so; majority, the value more
+    of them gave, check-worthy on a tie (a fact-checker would rather see it than miss it).
+    Otherwise two annotators who differ on it would make union write the claim twice and
+    majority drop a claim both marked, with its attributions."""
+    said: dict[str, dict[bool, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for who, unit in units.items():
+        for key, record in unit.items():
+            if isinstance(record, Claim):
+                said[_claim_span(key)][record.checkworthy].add(who)
+    out = {k for k in keep if not k.startswith("claim|")}
+    for span, by_value in said.items():
+        markers = set().union(*by_value.values())
+        value: bool | None
+        if prefer is not None:
+            value = next((v for v, who in by_value.items() if prefer in who), None)
+        elif strategy == "union":
+            value = True in by_value
+        elif len(markers) * 2 > len(units):
+            value = len(by_value.get(True, ())) >= len(by_value.get(False, ()))
+        else:
+            value = None
+        if value is not None:
+            out.add(f"{span}|{value}")
+    return out
 
 
 def gold_problems(registries: Registries, merged: GoldFile) -> tuple[str, ...]:
