@@ -294,3 +294,18 @@ def test_an_attribution_left_out_with_its_claim_is_listed_as_dropped(repo: Path)
     assert len(orphans) == sum(a.claim_id == claim.claim_id for a in before.attributions)
     after = gold(repo, doc)
     assert all(c.fragments != claim.fragments for c in after.claims)
+
+
+def test_a_round_of_every_layer_says_it_is_measured_not_adjudicated(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rnd = two_annotator_round(repo, "r-all", "noise", [gold_doc_ids(repo)[0]])
+    manifest = json.loads((rnd.folder / "round.json").read_text(encoding="utf-8"))
+    (rnd.folder / "round.json").write_text(json.dumps({**manifest, "pass": "all"}), encoding="utf-8")
+    code, out, err = adjudicate_cli(repo, capsys, "r-all", "--strategy", "union")
+    assert (code, out) == (1, "")
+    assert err == (
+        "newsclaims round adjudicate: round r-all annotates every layer at once (pass 'all'): it can be "
+        "measured (`newsclaims round agreement`) but not imported from Label Studio or adjudicated; a round "
+        "of one pass can (brat: `newsclaims import brat ... --pass noise|entities|claims`)\n"
+    )

@@ -269,7 +269,11 @@ class Round:
     def kind(self) -> Pass:
         kind = self.manifest().pass_
         if kind == "all":
-            raise RoundError(f"round.json: unknown pass {kind!r}")
+            raise RoundError(
+                f"round {self.name} annotates every layer at once (pass 'all'): it can be measured "
+                "(`newsclaims round agreement`) but not imported from Label Studio or adjudicated; a round of "
+                "one pass can (brat: `newsclaims import brat ... --pass noise|entities|claims`)"
+            )
         return kind
 
     def annotator_file(self, who: str, doc_id: str) -> Path:
