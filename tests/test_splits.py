@@ -80,7 +80,8 @@ def test_splits_set_moves_a_story_and_remove_drops_it(mini: MiniRepo) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("story story-1: validation (was test)")
     assert splits_file(mini.root) == {"story-1": "validation"}
-    assert run("splits", "set", "story-9", "train", cwd=mini.root).returncode == 0
+    mini.splits = [{"story_id": "story-1", "split": "validation"}, {"story_id": "story-9", "split": "train"}]
+    mini.write()
     assert [(p.code, p.record) for p in validate()] == [("NC513", "story-9")]
     assert run("splits", "remove", "story-9", cwd=mini.root).returncode == 0
     assert validate() == []
@@ -89,6 +90,41 @@ def test_splits_set_moves_a_story_and_remove_drops_it(mini: MiniRepo) -> None:
         1,
         "newsclaims splits remove: refused: story 'story-9' is not in annotations/splits.json\n",
     )
+
+
+def test_splits_remove_refuses_a_story_that_still_has_pages(mini: MiniRepo) -> None:
+    before = (mini.root / "annotations/splits.json").read_bytes()
+    done = run("splits", "remove", "story-1", cwd=mini.root)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        "newsclaims splits remove: refused: story 'story-1' still has 1 page(s) in seeds/manifest.json: doc-a; "
+        "every page needs its story's split (move the story with `newsclaims splits set story-1 SPLIT`)\n",
+    )
+    assert (mini.root / "annotations/splits.json").read_bytes() == before
+    assert validate() == []
+
+
+def test_splits_set_refuses_a_story_without_pages(mini: MiniRepo) -> None:
+    before = (mini.root / "annotations/splits.json").read_bytes()
+    done = run("splits", "set", "story-l", "train", cwd=mini.root)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        "newsclaims splits set: refused: story 'story-l' has no page in seeds/manifest.json (did you mean "
+        "'story-1'?); a new story gets its split when its first page is added: "
+        "`newsclaims seeds add PAGE --story STORY --split SPLIT`\n",
+    )
+    assert (mini.root / "annotations/splits.json").read_bytes() == before
+    assert validate() == []
+
+
+def test_splits_set_to_the_same_split_changes_nothing(mini: MiniRepo) -> None:
+    path = mini.root / "annotations/splits.json"
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    done = run("splits", "set", "story-1", "test", cwd=mini.root)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "story story-1: already in test; nothing changed\n", "")
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
 
 
 @pytest.mark.parametrize(

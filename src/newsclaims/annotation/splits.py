@@ -9,13 +9,15 @@ moves a story, ``newsclaims splits remove`` drops a story no page has any more.
 
 from __future__ import annotations
 
+import difflib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import model_dumps, write_text_atomic
 from newsclaims.core.layout import Layout
-from newsclaims.core.models import SplitsFile, StorySplit
+from newsclaims.core.models import Manifest, SplitsFile, StorySplit
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.vocab import Split
 from newsclaims.schema.shape import parse_model
@@ -58,11 +60,47 @@ def parse_split(value: str) -> Split:
         raise SplitError(str(e)) from e
 
 
-def set_split(root: Path, story_id: str, split: str) -> Split | None:
-    """Put every page of ``story_id`` in ``split``; returns the split it was in (None: none).
+@dataclass(frozen=True)
+class SplitChange:
+    """What ``set_split`` did: the split the story was in (None: none), and whether the file changed."""
 
-    A story listed twice (NC511) ends up listed once. The story need not have pages yet:
-    ``seeds add`` of its first page then finds its split declared.
+    before: Split | None
+    changed: bool
+
+
+def pages_of(layout: Layout) -> dict[str, list[str]]:
+    """story_id -> doc_ids of its pages in the manifest (none when there is no manifest yet)."""
+    if not layout.manifest.exists():
+        return {}
+    try:
+        data = read_bytes(layout.manifest)
+    except Unreadable as e:
+        raise SplitError(str(e)) from e
+    manifest, problems = parse_model(str(layout.manifest), data, Manifest)
+    if manifest is None:
+        raise SplitError(f"{layout.manifest} is not valid; fix it first: " + "; ".join(map(str, problems)))
+    out: dict[str, list[str]] = {}
+    for entry in sorted(manifest.documents, key=lambda e: e.doc_id):
+        out.setdefault(entry.story_id, []).append(entry.doc_id)
+    return out
+
+
+def _unknown_story(story_id: str, stories: list[str], where: str) -> SplitError:
+    close = difflib.get_close_matches(story_id, stories, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return SplitError(
+        f"story {story_id!r} has no page in {where}{hint}; a new story gets its split when its first page is "
+        "added: `newsclaims seeds add PAGE --story STORY --split SPLIT`"
+    )
+
+
+def set_split(root: Path, story_id: str, split: str) -> SplitChange:
+    """Put every page of ``story_id`` in ``split``.
+
+    The story must have a page in the manifest (a typo would otherwise declare a story that
+    validate then rejects, NC513); ``seeds add`` declares a new story's split after it has
+    written its first page. A story listed twice (NC511) ends up listed once. Nothing is
+    written when the file would not change.
     """
     layout = Layout(root)
     new = parse_split(split)
@@ -70,20 +108,35 @@ def set_split(root: Path, story_id: str, split: str) -> Split | None:
     if checked is None:
         raise SplitError(f"invalid story id {story_id!r}: " + "; ".join(p.message for p in problems))
     current = read_splits(layout).splits
+    stories = pages_of(layout)
+    if story_id not in stories:
+        raise _unknown_story(story_id, sorted(stories), layout.manifest.relative_to(root).as_posix())
     before = next((s.split for s in current if s.story_id == story_id), None)
     splits = {s.story_id: s.split for s in reversed(current)}
     splits[story_id] = new
+    if [(s, splits[s]) for s in sorted(splits)] == [(s.story_id, s.split) for s in current]:
+        return SplitChange(before, changed=False)
     _write(root, layout, splits)
-    return before
+    return SplitChange(before, changed=True)
 
 
 def remove_split(root: Path, story_id: str) -> Split:
-    """Drop ``story_id`` from the split file (a story no page has any more: NC513)."""
+    """Drop ``story_id`` from the split file: only a story no page has any more (NC513).
+
+    A story that still has pages keeps its split (NC512 otherwise): the refusal names them.
+    """
     layout = Layout(root)
     current = read_splits(layout).splits
     splits = {s.story_id: s.split for s in reversed(current)}
     if story_id not in splits:
-        raise SplitError(f"story {story_id!r} is not in {layout.splits.relative_to(root)}")
+        raise SplitError(f"story {story_id!r} is not in {layout.splits.relative_to(root).as_posix()}")
+    pages = pages_of(layout).get(story_id, [])
+    if pages:
+        raise SplitError(
+            f"story {story_id!r} still has {len(pages)} page(s) in {layout.manifest.relative_to(root).as_posix()}: "
+            f"{', '.join(pages)}; every page needs its story's split (move the story with "
+            f"`newsclaims splits set {story_id} SPLIT`)"
+        )
     before = splits.pop(story_id)
     _write(root, layout, splits)
     return before

@@ -12,11 +12,14 @@ def cmd_splits_set(args: argparse.Namespace) -> int:
     from newsclaims.annotation.splits import SplitError, set_split
 
     try:
-        before = set_split(repository_root(args.root), args.story, args.split)
+        change = set_split(repository_root(args.root), args.story, args.split)
     except SplitError as e:
         print(f"newsclaims splits set: refused: {e}", file=sys.stderr)
         return 1
-    was = f"was {before.value}" if before is not None else "was in none"
+    if not change.changed:
+        print(f"story {args.story}: already in {args.split}; nothing changed")
+        return 0
+    was = f"was {change.before.value}" if change.before is not None else "was in none"
     print(f"story {args.story}: {args.split} ({was}); rebuild the corpus and release it (`newsclaims release`)")
     return 0
 
@@ -56,7 +59,7 @@ def register(sub: Subcommands) -> None:
     s.add_argument("split", choices=["train", "validation", "test"])
     s.add_argument("--root", help="repository folder (default: the one here)")
     s.set_defaults(func=cmd_splits_set)
-    r = splits.add_parser("remove", help="drop a story that no page has any more")
+    r = splits.add_parser("remove", help="drop a story that no page has any more (refused while it has pages)")
     r.add_argument("story")
     r.add_argument("--root", help="repository folder (default: the one here)")
     r.set_defaults(func=cmd_splits_remove)
