@@ -269,3 +269,26 @@ def test_a_speaker_survives_a_brat_round_trip_and_a_bad_one_is_said() -> None:
     again = ann_to_gold(parse_ann(broken, "x.ann"), text, mapping, **kwargs)  # type: ignore[arg-type]
     assert [i.code for i in again.issues] == ["NC805"]
     assert "'NotAnId' is not an entity id" in again.issues[0].message
+
+
+def card_block(marker: str) -> str:
+    """The card's python block that holds ``marker``, pointed at the committed corpus."""
+    card = (CORPUS / "README.md").read_text(encoding="utf-8")
+    blocks = [b.split("```", 1)[0] for b in card.split("```python\n")[1:]]
+    (block,) = [b for b in blocks if marker in b]
+    return block.replace("path/to/corpus", str(CORPUS))
+
+
+def test_the_cards_pandas_join_counts_claims_without_attributions(capsys: pytest.CaptureFixture[str]) -> None:
+    """Its describe() of attributions per claim reaches 0 when a claim has none (a left join's NaN row is 1)."""
+    code = card_block("import pandas as pd")
+    exec(compile(code, "corpus/README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    stats = dict(line.split() for line in printed.splitlines() if line.split()[:1] in (["count"], ["min"], ["max"]))
+    split = code.split("data/{name}/", 1)[1].split(".parquet", 1)[0]
+    claims = pd.read_parquet(CORPUS / f"data/claims/{split}.parquet")
+    attributions = pd.read_parquet(CORPUS / f"data/attributions/{split}.parquet")
+    per_claim = claims["claim_uid"].map(attributions["claim_uid"].value_counts()).fillna(0)
+    assert (per_claim == 0).any()  # the corpus has such claims: the case the example must show
+    assert float(stats["count"]) == len(claims)
+    assert (float(stats["min"]), float(stats["max"])) == (0.0, per_claim.max())

@@ -173,7 +173,9 @@ said = claims[["claim_uid", "text"]].merge(
     on="claim_uid",
     how="left",
 ).merge(mentions[["mention_uid", "text"]], on="mention_uid", how="left", suffixes=("", "_mention"))
-print(said.groupby("claim_uid").size().describe())  # claims with 0, 1 or several attributions
+# Attributions per claim: 0, 1 or several. count() skips the NaN row a left join gives a claim
+# without attributions (size() would count it as 1).
+print(said.groupby("claim_uid")["attribution_uid"].count().describe())
 print(said[["text", "speaker_name", "stance_name"]].head())""".strip()
     return f"""from datasets import load_dataset
 
@@ -339,7 +341,8 @@ older than schema 1.2, or from a round whose pass does not ask for speakers). Th
 
 A claim has zero attributions (the outlet tells it itself), one, or several (several sources,
 or a nested report and the report it is inside): a claim-to-attribution join has one row per
-attribution, plus one per claim without any in a left join. Count claims on `claim_uid`.
+attribution, plus one per claim without any in a left join (its attribution columns null).
+Count claims on `claim_uid`, and attributions per claim on a non-null `attribution_uid`.
 
 ```python
 {_join_example(split, "pandas")}
