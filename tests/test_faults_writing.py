@@ -568,3 +568,36 @@ def test_validate_waits_for_a_running_build(repo: Path) -> None:
     out, err = proc.communicate(timeout=TIMEOUT)
     assert proc.returncode == 1, err  # NC606 only: the new corpus, complete, read after the swap
     assert [line.split(": ")[1].split(" ")[0] for line in out.splitlines()] == ["NC606"]
+
+
+def test_many_files_are_written_together_and_a_failure_leaves_each_old_or_new(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from newsclaims.core import jsonio
+
+    files = [(tmp_path / "a" / f"{i}.json", f"new {i}\n".encode()) for i in range(5)]
+    for path, _ in files:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"old\n")
+    real = os.replace
+    calls = 0
+
+    def replace_then_fail(src: str, dst: Path) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(jsonio.os, "replace", replace_then_fail)
+    with pytest.raises(OSError):
+        jsonio.write_many_atomic(files, root=tmp_path)
+    contents = [path.read_bytes() for path, _ in files]
+    assert contents == [b"new 0\n", b"new 1\n", b"old\n", b"old\n", b"old\n"]  # each old or new, whole
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [f"{i}.json" for i in range(5)]  # no temp left
+    monkeypatch.setattr(jsonio.os, "replace", real)
+    jsonio.write_many_atomic(files, root=tmp_path)
+    assert [path.read_bytes() for path, _ in files] == [data for _, data in files]
+    with pytest.raises(OutsideRepository):
+        jsonio.write_many_atomic([(tmp_path.parent / "escaped.json", b"x")], root=tmp_path)
+    assert not (tmp_path.parent / "escaped.json").exists()

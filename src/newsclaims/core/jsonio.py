@@ -12,6 +12,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -72,6 +73,37 @@ def write_bytes_atomic(path: Path, data: bytes, *, root: Path | None = None) -> 
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_many_atomic(files: Sequence[tuple[Path, bytes]], *, root: Path | None = None) -> None:
+    """``write_bytes_atomic`` of many files at the cost of one flush: each is written under its
+    temporary name, then one ``os.sync()`` puts them all on disk, then each is renamed into
+    place. A crash leaves every file old or new, never half of one, as one at a time would.
+
+    Why: a flush per file forces a journal commit per file (a round import of 2,000 pages
+    writes 4,000 files: seconds of ``fsync``); one ``sync`` commits them together. It flushes
+    the other dirty files of the machine too, which a batch can afford and a single file not.
+    """
+    written: list[tuple[str, Path]] = []  # (temporary name, final name)
+    renamed = 0
+    try:
+        for path, data in files:
+            if root is not None:
+                inside_repository(root, path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            written.append((tmp, path))
+            with os.fdopen(fd, "wb") as f:
+                os.fchmod(f.fileno(), file_mode())
+                f.write(data)
+        os.sync()
+        for tmp, path in written:
+            os.replace(tmp, path)
+            renamed += 1
+    except BaseException:
+        for tmp, _ in written[renamed:]:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 

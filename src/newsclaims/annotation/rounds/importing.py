@@ -41,7 +41,7 @@ from newsclaims.annotation.rounds.round import (
     read_round_file,
 )
 from newsclaims.core.documents import sha256_hex
-from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
+from newsclaims.core.jsonio import dumps, model_dumps, write_many_atomic, write_text_atomic
 from newsclaims.core.models import GoldFile
 from newsclaims.validation.repository import Repository
 
@@ -457,8 +457,8 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
             annotation=aid, task=c.task, updated_at=updated_at, user=made_by, export=report.export, sha256=sha
         )
         to_write.append((file, text))
-    for file, text in to_write:
-        write_text_atomic(rnd.target(*Path(file).parts), text)
+    write_many_atomic([(rnd.target(*Path(file).parts), text.encode("utf-8")) for file, text in to_write])
+    for file, _ in to_write:
         report.imported += 1
         report.written.append(file)
     if to_write:
