@@ -27,6 +27,7 @@ from newsclaims.annotation.interchange.problems import BRAT_RULES
 from newsclaims.annotation.interchange.standoff import Offsets
 from newsclaims.cli import main
 from newsclaims.core.models import GoldFile
+from newsclaims.core.vocab import EntityLabel, Stance
 
 MAPPING = {
     "mentions": {"Person": "PERSON", "Country": "GPE"},
@@ -143,6 +144,11 @@ def test_same_bytes_are_the_existing_seed(mini: MiniRepo) -> None:
 BREAKS: dict[str, tuple[str, str]] = {
     "NC801": ("T9 Person 1 2 Kirby", "NC801 expected ID<TAB>annotation"),
     "NC802": ("T9\tPerson 5000 5005\tKirby", "NC802 T9: span ends at 5005, past the text's"),
+    # An edge between \r and \n is the problem, though the text (without the \r) differs too.
+    "NC802-crlf": (
+        f"T9\tNav {TEXT.index('drones.')} {TEXT.index('drones.') + 8}\tdrones.",
+        r"NC802 T9: an edge falls between the \r and the \n of a line end",
+    ),
     "NC803": (f"T9\tPerson {offsets(TEXT, 'Kirby')}\tKirbz", "NC803 T9: text 'Kirbz' differs"),
     "NC804": ("E9\tAttribution:T77 Content:T3", "NC804 E9's trigger points at T77"),
     "NC805": (f"T9\tWeapon {offsets(TEXT, 'drones')}\tdrones", "NC805 T9: text-bound type 'Weapon' is not in the"),
@@ -199,7 +205,8 @@ def test_nc809_missing_text_and_pattern(mini: MiniRepo) -> None:
     (base / "anns" / "bea" / "other.ann").write_text(GOOD)
     result = run_import(mini, base)
     assert [str(i) for i in result.issues] == [
-        f"bea/other.ann:0: NC809 its text {base / 'texts' / 'other.txt'}: file does not exist"
+        f"bea/other.ann:0: NC809 no text: neither {base / 'texts' / 'other.txt'} nor "
+        f"{base / 'anns' / 'bea' / 'other.txt'} exists"
     ]
     flat = base / "flat"
     flat.mkdir()
@@ -222,8 +229,38 @@ def test_nc809_missing_text_and_pattern(mini: MiniRepo) -> None:
     assert annotator_file(mini, "carl", "flat").attributions
 
 
+def test_nc809_a_missing_or_refused_text_is_said_for_every_ann(mini: MiniRepo) -> None:
+    base = setup_brat(mini.root, {"gus": GOOD, "hal": GOOD})
+    (base / "texts" / "empty.txt").write_bytes(b"\n")
+    for who in ("gus", "hal"):
+        (base / "anns" / who / "missing.ann").write_text(GOOD)
+        (base / "anns" / who / "empty.ann").write_text("")
+    result = run_import(mini, base)
+    texts, anns = base / "texts", base / "anns"
+    assert [str(i) for i in result.issues] == [
+        f"{who}/{name}.ann:0: NC809 "
+        + (
+            f"its text was refused as a seed: {texts / 'empty.txt'}: the page is empty"
+            if name == "empty"
+            else f"no text: neither {texts / 'missing.txt'} nor {anns / who / 'missing.txt'} exists"
+        )
+        for who in ("gus", "hal")
+        for name in ("empty", "missing")
+    ]
+    assert result.imported == 2
+
+
+def test_nc809_an_annotator_pattern_is_shown_as_given(mini: MiniRepo) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD})
+    with pytest.raises(ImportRefused) as e:
+        run_import(mini, base, annotator_pattern=r"(?P<doc>.+)\.ann")
+    assert (
+        str(e.value) == r"--annotator-pattern (?P<doc>.+)\.ann: needs the named groups (?P<doc>…) and (?P<annotator>…)"
+    )
+
+
 def test_every_code_has_a_case() -> None:
-    covered = set(BREAKS) | {"NC807", "NC808", "NC809"}
+    covered = {code[:5] for code in BREAKS} | {"NC807", "NC808", "NC809"}
     assert covered == set(BRAT_RULES)
 
 
@@ -329,7 +366,7 @@ def test_offsets_round_trip(parts: list[str]) -> None:
 def test_mapping_problems_are_located() -> None:
     with pytest.raises(MappingError) as e:
         parse_mapping(b'{"mentions": {"Person": "HUMAN"}, "noise": {"Person": "navigation"}}', "m.json", toml=False)
-    assert str(e.value).startswith("m.json: mentions.Person: Input should be")
+    assert str(e.value).startswith("m.json: mentions.Person: 'HUMAN' is not allowed: input should be 'PERSON'")
     with pytest.raises(MappingError) as e:
         parse_mapping(b'[mentions]\nPerson = "PERSON"\n[noise]\nPerson = "navigation"\n', "m.toml", toml=True)
     assert "'Person' is in both mentions and noise" in str(e.value)
@@ -598,3 +635,116 @@ def test_what_a_left_out_annotation_costs_is_said(mini: MiniRepo) -> None:
         "bea/doc1.ann:2: NC803 T2: text 'saix' differs from the text's 'said'",
         "bea/doc1.ann:5: NC804 E1's trigger points at T2, which was left out (line 2)",
     ]  # A1, on the event left out, says nothing more: E1's line has said it
+
+
+def test_an_invalid_mapping_is_one_located_line_per_problem(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD}, mapping={"mentions": {"Person": "PERSN"}, "rolez": {}})
+    args = ["import", "brat", str(base / "anns"), "--text-dir", str(base / "texts"), "--round", "r1", "--story", "s"]
+    m = base / "mapping.json"
+    assert main([*args, "--mapping", str(m)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{m}: mentions.Person: 'PERSN' is not allowed: input should be "
+        + ", ".join(f"'{x}'" for x in EntityLabel.values()[:-1])
+        + f" or '{EntityLabel.values()[-1]}'",
+        f"{m}: rolez: unknown key; expected one of {', '.join(BratMapping.model_fields)}",
+        "newsclaims import brat: refused: the mapping has 2 problem(s), above; nothing was imported",
+    ]
+    assert main(["export", "brat", "out", "--mapping", str(m)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "newsclaims export brat: refused: the mapping has 2 problem(s), above; nothing was written"
+    )
+    assert not (mini.root / "out").exists() and not (mini.root / "annotations" / "rounds").exists()
+    m.write_text("{", encoding="utf-8")  # not JSON: cannot be read (2)
+    assert main([*args, "--mapping", str(m)]) == 2
+    assert capsys.readouterr().err.startswith(f"newsclaims import brat: cannot read the mapping: {m}: not JSON")
+
+
+def test_a_round_export_reads_back_with_the_documented_command(
+    mini: MiniRepo, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD, "carl": GOOD.replace("Direct", "Indirect")})
+    run_import(mini, base, "r1")
+    out = mini.root / "exports" / "brat-r"
+    assert main(["export", "brat", str(out), "--round", "r1"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["annotation.conf", "bea", "carl", "mapping.json"]
+    # docs/brat.md: import brat OUT_DIR --text-dir OUT_DIR --mapping OUT_DIR/mapping.json ...
+    args = ["import", "brat", str(out), "--text-dir", str(out), "--mapping", str(out / "mapping.json")]
+    assert main([*args, "--round", "back", "--story", "story-2"]) == 0
+    assert "2 of 2 .ann file(s) imported, 0 new seed(s)" in capsys.readouterr().out
+    for who in ("bea", "carl"):
+        assert renumbered(annotator_file(mini, who, "back")) == renumbered(annotator_file(mini, who, "r1"))
+    # Without --text-dir, the texts beside the .ann files are read.
+    assert main([*args[:3], *args[5:], "--round", "back2", "--story", "story-2"]) == 0
+    assert annotator_file(mini, "bea", "back2").doc_id == annotator_file(mini, "bea", "r1").doc_id
+
+
+# docs/brat.md's layout 2, without attributes for stance and checkworthy.
+LAYOUT_2: dict[str, Any] = {
+    "roles": {"Source": "source", "Cue": "cue", "Content": "content"},
+    "relations": {"SAYS_SOURCE": {"kind": "source"}, "SAYS_CONTENT": {"kind": "content"}},
+    "attributes": {"Quote": {"field": "quote_type", "values": {"Direct": "direct", "Indirect": "indirect"}}},
+}
+
+
+def test_an_export_says_what_the_mapping_cannot_carry(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    mini.gold["doc-a"]["attributions"][0]["stance"] = "hedges"
+    mini.write()
+    m = mini.root / "layout2.json"
+    m.write_text(json.dumps(LAYOUT_2), encoding="utf-8")
+    assert main(["export", "brat", "out", "--mapping", str(m), "--layers", "claims"]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "newsclaims export brat: refused: the mapping cannot carry all of it, and an export loses nothing; "
+        "nothing was written:",
+        "  checkworthy true: the mapping has no attribute for checkworthy, and a re-import would read its default "
+        'false (add one to its "attributes") (1 file(s): doc-a)',
+        "  stance hedges: the mapping has no attribute for stance, and a re-import would read its default asserts "
+        '(add one to its "attributes") (1 file(s): doc-a)',
+        "  fix the mapping (docs/brat.md, The mapping file)",
+    ]
+    assert not (mini.root / "out").exists()
+    # With both attributes, the claims are carried; labels without a type are named plainly,
+    # and --layers says what can go.
+    attributes = {
+        **LAYOUT_2["attributes"],
+        "Stance": {"field": "stance", "values": {s.value.title(): s.value for s in Stance}},
+        "Checkworthy": {"field": "checkworthy"},
+    }
+    m.write_text(json.dumps({**LAYOUT_2, "attributes": attributes}), encoding="utf-8")
+    assert main(["export", "brat", "out", "--mapping", str(m)]) == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert (
+        lines[1] == '  entity label DATE has no brat type in the mapping (add one to its "mentions") (1 file(s): doc-a)'
+    )
+    assert lines[-1] == "  fix the mapping, or export only what it carries: --layers claims"
+    assert main(["export", "brat", "out", "--mapping", str(m), "--layers", "claims"]) == 0
+    assert main(["import", "brat", "out", "--mapping", str(m), "--round", "back", "--story", "story-1"]) == 0
+    (a, _) = annotator_file(mini, "out", "back").attributions
+    assert a.stance == Stance.HEDGES
+
+
+def test_a_new_story_split_is_said_and_chosen(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:
+    base = setup_brat(mini.root, {"bea": GOOD})
+    args = ["import", "brat", str(base / "anns"), "--text-dir", str(base / "texts")]
+    args += ["--mapping", str(base / "mapping.json"), "--round", "r1", "--story", "ferry"]
+    assert main([*args, "--split", "validation"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "story ferry is new: its pages are in the validation split (annotations/splits.json); "
+        "move it with `newsclaims splits set ferry SPLIT`"
+    )
+    splits = json.loads((mini.root / "annotations" / "splits.json").read_text())["splits"]
+    assert {"story_id": "ferry", "split": "validation"} in splits
+    manifest = json.loads((mini.root / "seeds" / "manifest.json").read_text())["documents"]
+    assert [e["title"] for e in manifest if e["story_id"] == "ferry"] == ["doc1"]  # the text's name
+    # The same text under another --story stays in its story, and the import says so.
+    doc_id = annotator_file(mini, "bea", "r1").doc_id
+    assert main([*args[:-1], "harbour"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        f"{doc_id}: its text was already a seed, of story ferry: it stays there (not --story harbour)"
+    )
+    # A story in one split is not declared in another by an import.
+    assert main([*args, "--split", "train"]) == 1
+    assert capsys.readouterr().err == (
+        "newsclaims import brat: refused: story 'ferry' is in the validation split, not train: a story is in one "
+        "split; move all its pages with `newsclaims splits set ferry train`\n"
+    )

@@ -5,8 +5,27 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsclaims.cli.common import Subcommands, repository_root
+
+if TYPE_CHECKING:
+    from newsclaims.annotation.interchange.mapping import MappingError
+
+
+def mapping_refused(command: str, e: MappingError, consequence: str) -> int:
+    """A mapping that cannot be read (2), or one located line per problem of an invalid one (1)."""
+    if e.unreadable:
+        print(f"newsclaims {command}: cannot read the mapping: {e}", file=sys.stderr)
+        return 2
+    problems = str(e).splitlines()
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(
+        f"newsclaims {command}: refused: the mapping has {len(problems)} problem(s), above; {consequence}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def cmd_import_brat(args: argparse.Namespace) -> int:
@@ -16,25 +35,32 @@ def cmd_import_brat(args: argparse.Namespace) -> int:
     try:
         mapping = read_mapping(Path(args.mapping))
     except MappingError as e:
-        print(f"newsclaims import brat: {'cannot read' if e.unreadable else 'refused'}: {e}", file=sys.stderr)
-        return 2 if e.unreadable else 1
+        return mapping_refused("import brat", e, "nothing was imported")
     root = repository_root(args.root)
     try:
         result = import_brat(
             root,
             Path(args.ann_dir),
-            Path(args.text_dir),
+            Path(args.text_dir) if args.text_dir else None,
             mapping,
             args.round,
             args.story,
             annotator_pattern=args.annotator_pattern,
             pass_=args.pass_,
+            split=args.split,
         )
     except ImportRefused as e:
         print(f"newsclaims import brat: refused: {e}", file=sys.stderr)
         return 1
     for issue in result.issues:
         print(issue)
+    if result.new_story_split is not None:
+        print(
+            f"story {args.story} is new: its pages are in the {result.new_story_split} split "
+            f"(annotations/splits.json); move it with `newsclaims splits set {args.story} SPLIT`"
+        )
+    for doc_id, story in sorted(result.other_story.items()):
+        print(f"{doc_id}: its text was already a seed, of story {story}: it stays there (not --story {args.story})")
     errors = sum(not i.warning for i in result.issues)
     left = ", ".join(f"{n} {layer}" for layer, n in sorted(result.left_out.items()))
     print(
@@ -53,8 +79,7 @@ def cmd_export_brat(args: argparse.Namespace) -> int:
     try:
         mapping = read_mapping(Path(args.mapping)) if args.mapping else default_mapping()
     except MappingError as e:
-        print(f"newsclaims export brat: {'cannot read' if e.unreadable else 'refused'}: {e}", file=sys.stderr)
-        return 2 if e.unreadable else 1
+        return mapping_refused("export brat", e, "nothing was written")
     layers = args.layers.split(",") if args.layers else None
     try:
         written = export_brat(
@@ -92,7 +117,10 @@ def register(sub: Subcommands) -> None:
     )
     b = imp.add_parser("brat", help="brat standoff (.ann + .txt) into seeds and a round's annotator files")
     b.add_argument("ann_dir", metavar="ANN_DIR", help="folder of .ann files (one annotator's annotation each)")
-    b.add_argument("--text-dir", required=True, help="folder of the texts, <doc>.txt")
+    b.add_argument(
+        "--text-dir",
+        help="folder of the texts, <doc>.txt (default, and where TEXT_DIR has none: the .txt beside each .ann)",
+    )
     b.add_argument("--mapping", required=True, help="what each brat type becomes (JSON or TOML; docs/brat.md)")
     b.add_argument("--round", required=True, help="the round the annotator files go to")
     b.add_argument("--story", required=True, help="story id of the texts that become new seeds")
@@ -107,6 +135,11 @@ def register(sub: Subcommands) -> None:
         default="auto",
         choices=("auto", "noise", "entities", "claims", "all"),
         help="the round's pass: auto takes the one pass the mapping covers, or all (measured, not adjudicated)",
+    )
+    b.add_argument(
+        "--split",
+        choices=["train", "validation", "test"],
+        help="split of --story when this import declares it (default: test); a story already declared keeps its own",
     )
     b.add_argument("--root", help="repository folder (default: the one here)")
     b.set_defaults(func=cmd_import_brat)

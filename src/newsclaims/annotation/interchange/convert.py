@@ -138,6 +138,10 @@ class _Reader:
             elif pieces[-1][1] > n:
                 self.issue(line, "NC802", f"{tid}: span ends at {pieces[-1][1]}, past the text's {n} characters")
                 return None
+            elif any(off.to_norm(x) is None for piece in pieces for x in piece):
+                # The text cannot fit an edge inside a line end: that edge is the problem, not the text.
+                self.issue(line, "NC802", f"{tid}: an edge falls between the \\r and the \\n of a line end")
+                return None
             else:
                 shown = off.raw_slice(pieces)
                 self.issue(line, "NC803", f"{tid}: text {text!r:.60} differs from the text's {shown!r:.60}")
@@ -527,15 +531,21 @@ def ann_to_gold(
 # -- export -------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, order=True)
+class Lost:
+    """Something of an annotation file that the mapping cannot carry: its layer, and what."""
+
+    layer: str  # mentions, noise or claims (attributions go with the claims)
+    what: str
+
+
 class ExportError(ValueError):
-    """The mapping cannot express a record of the file (a label with no brat type, ...)."""
+    """The mapping cannot carry everything of the file (a label with no brat type, a stance with
+    no attribute, ...): every such thing, once."""
 
-
-def _first(table: dict[str, object], value: object, what: str) -> str:
-    for name, ours in table.items():
-        if ours == value:
-            return name
-    raise ExportError(f"the mapping has no brat type for {what} {value!r}")
+    def __init__(self, lost: list[Lost]) -> None:
+        super().__init__("; ".join(x.what for x in lost))
+        self.lost = lost
 
 
 def brat_pieces(text: str, offsets: Offsets, start: int, end: int) -> list[Piece]:
@@ -563,10 +573,24 @@ class _Writer:
         self.text, self.offsets = normalise(raw), Offsets(raw)
         self.out: list[str] = []
         self.counters: dict[str, int] = defaultdict(int)
-        self.roles = {role: _first(dict(mapping.roles), role, "the role") for role in set(mapping.roles.values())}
+        self.roles = {role: next(n for n, r in mapping.roles.items() if r == role) for role in mapping.roles.values()}
         self.attribute_of = {am.field: (name, am) for name, am in reversed(mapping.attributes.items())}
         self.mention_t: dict[str, str] = {}
         self.content_t: dict[str, str] = {}
+        # What the mapping cannot carry: said all at once, so a mapping is fixed in one go. The
+        # writing goes on (with "?" for a missing type), since nothing is written then.
+        self.lost: dict[Lost, None] = {}
+
+    def lose(self, layer: str, what: str) -> str:
+        self.lost[Lost(layer, what)] = None
+        return "?"
+
+    def type_of(self, table: Mapping[str, object], value: str, what: str, key: str, layer: str) -> str:
+        """The first brat type ``table`` maps to ``value``."""
+        for name, ours in table.items():
+            if ours == value:
+                return name
+        return self.lose(layer, f'{what} {value} has no brat type in the mapping (add one to its "{key}")')
 
     def new(self, prefix: str) -> str:
         self.counters[prefix] += 1
@@ -574,7 +598,9 @@ class _Writer:
 
     def role(self, role: str) -> str:
         if role not in self.roles:
-            raise ExportError(f"the mapping has no text-bound type with the role {role}")
+            return self.lose(
+                "claims", f'the {role} of an attribution has no brat type (add one to the mapping\'s "roles")'
+            )
         return self.roles[role]
 
     def textbound(self, type_: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -589,32 +615,52 @@ class _Writer:
             self.out.append(f"{self.new('#')}\tAnnotatorNotes {target}\t{' '.join(value.splitlines())}")
 
     def attribute(self, target: str, field_name: str, value: str) -> None:
+        """An attribute line, or none where the import's default says the same."""
+        d = self.mapping.defaults
+        default = {"quote_type": d.quote_type.value, "stance": d.stance.value}.get(
+            field_name, str(d.checkworthy).lower()
+        )
         if field_name not in self.attribute_of:
+            if value != default:
+                self.lose(
+                    "claims",
+                    f"{field_name} {value}: the mapping has no attribute for {field_name}, and a re-import would "
+                    f'read its default {default} (add one to its "attributes")',
+                )
             return
         name, am = self.attribute_of[field_name]
-        if not am.values:
+        if not am.values:  # a binary attribute: present means checkworthy
             if value == "true":
                 self.out.append(f"{self.new('A')}\t{name} {target}")
+            elif default == "true":
+                self.lose("claims", f"{field_name} false: {name} is binary (present: true) and the default is true")
             return
-        self.out.append(f"{self.new('A')}\t{name} {target} {_first(dict(am.values), value, name + ' value')}")
+        brat = next((b for b, ours in am.values.items() if ours == value), None)
+        if brat is not None:
+            self.out.append(f"{self.new('A')}\t{name} {target} {brat}")
+        elif value != default:
+            self.lose("claims", f'{field_name} {value}: attribute {name} has no value for it (add one to its "values")')
 
     def relation(self, kind: str, arg1: str, arg2: str) -> None:
         name = next((n for n, rm in self.mapping.relations.items() if rm.kind == kind), None)
         if name is None:
-            raise ExportError(f"the mapping has no relation type of kind {kind!r}")
+            name = self.lose(
+                "claims", f'a relation of kind {kind} is needed and the mapping has none (add one to its "relations")'
+            )
         self.out.append(f"{self.new('R')}\t{name} Arg1:{arg1} Arg2:{arg2}")
 
     def layers(self) -> None:
         g, m = self.gold, self.mapping
         for x in g.mentions:
-            tid = self.textbound(_first(dict(m.mentions), x.label, "the entity label"), [(x.start, x.end)])
+            label = self.type_of(m.mentions, x.label.value, "entity label", "mentions", "mentions")
+            tid = self.textbound(label, [(x.start, x.end)])
             self.mention_t[x.mention_id] = tid
             ref = x.entity_id or x.proposed_entity
             if ref is not None:
                 self.out.append(f"{self.new('N')}\tReference {tid} {m.entity_db}:{ref}\t{ref}")
             self.note(tid, x.note)
         for n in g.noise:
-            noise_type = _first(dict(m.noise), n.category, "the noise category")
+            noise_type = self.type_of(m.noise, n.category.value, "noise category", "noise", "noise")
             self.note(self.textbound(noise_type, [(n.start, n.end)]), n.note)
         for c in g.claims:
             # One content span in pieces: pieces apart by more than whitespace are the fragments.
@@ -672,7 +718,10 @@ class _Writer:
         cue_of: dict[str, str] = {}
         for a in self.gold.attributions:
             if a.cue is None:
-                raise ExportError(f"{a.attribution_id}: an attribution without a cue cannot be written as relations")
+                cue_of[a.attribution_id] = self.lose(
+                    "claims", "an attribution without a cue: the relation layout hangs it on its cue (use events)"
+                )
+                continue
             cue = self.textbound(self.role("cue"), [(a.cue.start, a.cue.end)])
             cue_of[a.attribution_id] = cue
             src, link = self.source(a)
@@ -695,4 +744,6 @@ def gold_to_ann(gold: GoldFile, raw: str, mapping: BratMapping) -> str:
     w.layers()
     if gold.attributions:
         w.events() if mapping.layout() == "events" else w.relations()
+    if w.lost:
+        raise ExportError(list(w.lost))
     return "".join(line + "\n" for line in w.out)

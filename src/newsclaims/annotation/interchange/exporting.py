@@ -9,12 +9,13 @@ annotations; a round's files go to ``OUT/<annotator>/``, each with its text besi
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsclaims.annotation.interchange.conf import annotation_conf
-from newsclaims.annotation.interchange.convert import ExportError, gold_to_ann
+from newsclaims.annotation.interchange.convert import ExportError, Lost, gold_to_ann
 from newsclaims.annotation.interchange.mapping import BratMapping
 from newsclaims.core.files import read_bytes
 from newsclaims.core.jsonio import dumps, write_bytes_atomic, write_text_atomic
@@ -49,6 +50,20 @@ def only_layers(gold: GoldFile, layers: Collection[str]) -> GoldFile:
     if "claims" not in layers:
         update["claims"], update["attributions"] = [], []
     return gold.model_copy(update=update)
+
+
+def cannot_carry(lost: dict[Lost, list[str]], chosen: Collection[str]) -> str:
+    """Every thing the mapping cannot carry, one line each with where, and the --layers that can go."""
+    lines = ["the mapping cannot carry all of it, and an export loses nothing; nothing was written:"]
+    for x, where in sorted(lost.items()):
+        shown = ", ".join(where[:3]) + (", …" if len(where) > 3 else "")
+        lines.append(f"  {x.what} ({len(where)} file(s): {shown})")
+    carried = [layer for layer in LAYERS if layer in chosen and layer not in {x.layer for x in lost}]
+    if carried:
+        lines.append(f"  fix the mapping, or export only what it carries: --layers {','.join(carried)}")
+    else:
+        lines.append("  fix the mapping (docs/brat.md, The mapping file)")
+    return "\n".join(lines)
 
 
 def export_brat(
@@ -90,6 +105,7 @@ def export_brat(
         manifest = {e.doc_id: e for e in (repo.manifest.documents if repo.manifest else [])}
     seeds = Layout(root).seeds
     anns: dict[tuple[str, str], tuple[bytes, str]] = {}
+    lost: dict[Lost, list[str]] = defaultdict(list)  # what the mapping cannot carry -> the files that have it
     for (who, doc_id), gold in sorted(todo.items()):
         entry = manifest.get(doc_id)
         if entry is None:
@@ -98,7 +114,10 @@ def export_brat(
         try:
             anns[(who, doc_id)] = (data, gold_to_ann(only_layers(gold, chosen), data.decode("utf-8"), mapping))
         except ExportError as e:
-            raise ExportRefused(f"{doc_id}: {e}; nothing was written") from None
+            for x in e.lost:
+                lost[x].append(f"{who}/{doc_id}" if who else doc_id)
+    if lost:
+        raise ExportRefused(cannot_carry(lost, chosen))
     for (who, doc_id), (data, ann) in anns.items():
         folder = out_dir / who if who else out_dir
         write_bytes_atomic(folder / f"{doc_id}.txt", data, root=root)

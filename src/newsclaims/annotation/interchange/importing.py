@@ -25,6 +25,7 @@ from newsclaims.annotation.interchange.mapping import BratMapping
 from newsclaims.annotation.interchange.problems import Issue
 from newsclaims.annotation.interchange.standoff import parse_ann
 from newsclaims.annotation.seeds import SeedError, add_seed, read_manifest
+from newsclaims.annotation.splits import SplitError, parse_split, split_of
 from newsclaims.core.documents import decode_text, sha256_hex, text_sha256
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
@@ -64,6 +65,8 @@ class BratImport:
     seeds_added: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     left_out: Counter[str] = field(default_factory=Counter)  # layer -> records another pass holds
+    new_story_split: str | None = None  # the split --story was declared in, when this import declared it
+    other_story: dict[str, str] = field(default_factory=dict)  # doc_id -> its story, when not --story
     issues: list[Issue] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
@@ -93,10 +96,10 @@ def find_ann_files(ann_dir: Path, pattern: str | None) -> tuple[list[AnnSource],
         try:
             regex = re.compile(pattern)
         except re.error as e:
-            raise ImportRefused(f"--annotator-pattern {pattern!r}: not a regular expression ({e})") from None
+            raise ImportRefused(f"--annotator-pattern {pattern}: not a regular expression ({e})") from None
         if not {"doc", "annotator"} <= set(regex.groupindex):
             raise ImportRefused(
-                f"--annotator-pattern {pattern!r}: needs the named groups (?P<doc>…) and (?P<annotator>…)"
+                f"--annotator-pattern {pattern}: needs the named groups (?P<doc>…) and (?P<annotator>…)"
             )
     found: list[AnnSource] = []
     issues: list[Issue] = []
@@ -203,13 +206,14 @@ def _write_if_changed(root: Path, path: Path, text: str) -> bool:
 def import_brat(
     root: Path,
     ann_dir: Path,
-    text_dir: Path,
+    text_dir: Path | None,
     mapping: BratMapping,
     round_name: str,
     story: str,
     *,
     annotator_pattern: str | None = None,
     pass_: str = "auto",
+    split: str | None = None,
     today: datetime.date | None = None,
 ) -> BratImport:
     """Import every ``.ann`` under ``ann_dir``; what could not be imported is an issue of the result."""
@@ -217,6 +221,16 @@ def import_brat(
 
     _name(round_name, "round")
     _name(story, "story")
+    try:
+        declared = split_of(Layout(root), story)
+        wanted = parse_split(split) if split is not None else None
+    except SplitError as e:
+        raise ImportRefused(str(e)) from None
+    if wanted is not None and declared is not None and wanted != declared:
+        raise ImportRefused(
+            f"story {story!r} is in the {declared.value} split, not {wanted.value}: a story is in one split; "
+            f"move all its pages with `newsclaims splits set {story} {wanted.value}`"
+        )
     if pass_ not in PASS_CHOICES:
         raise ImportRefused(f"pass {pass_!r}: expected one of {', '.join(PASS_CHOICES)}")
     kind = auto_pass(mapping) if pass_ == "auto" else pass_
@@ -232,47 +246,60 @@ def import_brat(
         if existing.pass_ != kind:
             raise ImportRefused(f"round {round_name} is a round of the {existing.pass_} pass, not {kind}")
 
-    # The texts, each read once; then the seeds.
-    texts: dict[str, bytes | None] = {}
+    # The texts, each read once: TEXT_DIR/<doc>.txt, else the .txt beside the .ann (an export of
+    # a round puts each annotator's texts in its folder); then the seeds.
+    text_of: dict[AnnSource, Path] = {}
+    texts: dict[Path, bytes | str] = {}  # the bytes, or why there are none
     for src in sources:
-        if src.doc in texts:
+        beside = src.path.with_suffix(".txt")
+        candidates = list(dict.fromkeys([text_dir / f"{src.doc}.txt", beside] if text_dir else [beside]))
+        path = next((p for p in candidates if p.exists()), None)
+        if path is None:  # said for this .ann: the folder beside it is its own
+            path = src.path.with_suffix(".missing")
+            shown = f"neither {candidates[0]} nor {candidates[1]}" if len(candidates) > 1 else str(candidates[0])
+            texts[path] = f"no text: {shown} exists"
+        text_of[src] = path
+        if path in texts:
             continue
-        path = text_dir / f"{src.doc}.txt"
         try:
             data = read_bytes(path)
             data.decode("utf-8")
-            texts[src.doc] = data
+            texts[path] = data
         except Unreadable as e:
-            texts[src.doc] = None
-            result.issues.append(Issue(src.shown, 0, "NC809", f"its text {path}: {e}"))
+            texts[path] = f"its text {path}: {e}"
         except UnicodeDecodeError as e:
-            texts[src.doc] = None
-            result.issues.append(Issue(src.shown, 0, "NC809", f"its text {path}: not UTF-8 (byte {e.start})"))
-    by_sha = {e.sha256: e.doc_id for e in read_manifest(Layout(root)).documents}
-    doc_ids: dict[str, str] = {}
-    for doc, text_bytes in sorted(texts.items()):
-        if text_bytes is None:
+            texts[path] = f"its text {path}: not UTF-8 (byte {e.start})"
+    by_sha = {e.sha256: e for e in read_manifest(Layout(root)).documents}
+    doc_ids: dict[Path, str] = {}
+    for path, text_bytes in sorted(texts.items()):
+        if isinstance(text_bytes, str):
             continue
-        digest = sha256_hex(text_bytes)
-        if digest in by_sha:
-            doc_ids[doc] = by_sha[digest]
+        known = by_sha.get(sha256_hex(text_bytes))
+        if known is not None:
+            doc_ids[path] = known.doc_id
+            if known.story_id != story:
+                result.other_story[known.doc_id] = known.story_id
             continue
         try:
             entry = add_seed(
                 root,
-                text_dir / f"{doc}.txt",
+                path,
                 outlet=None,
-                title=doc,
+                title=path.stem,
                 published=None,
                 story_id=story,
-                notes=f"imported from brat standoff ({doc}.txt) with `newsclaims import brat`",
+                notes=f"imported from brat standoff ({path.name}) with `newsclaims import brat`",
+                split=split,
             )
         except SeedError as e:
-            first = next(s for s in sources if s.doc == doc)
-            result.issues.append(Issue(first.shown, 0, "NC809", f"its text was refused as a seed: {e}"))
+            texts[path] = f"its text was refused as a seed: {e}"
             continue
-        by_sha[digest] = doc_ids[doc] = entry.doc_id
+        by_sha[entry.sha256] = entry
+        doc_ids[path] = entry.doc_id
         result.seeds_added.append(entry.doc_id)
+    if result.seeds_added and declared is None:
+        now = split_of(Layout(root), story)
+        result.new_story_split = now.value if now else None
 
     repo = Repository.load(root)
     registries = repo.registries  # built once: it indexes every document
@@ -280,18 +307,16 @@ def import_brat(
     files: dict[tuple[str, str], str] = {}  # (annotator, doc_id) -> the .ann it came from
     outputs: dict[tuple[str, str], str] = {}  # (annotator, doc_id) -> the annotator file's text
     for src in sources:
-        if src.doc not in doc_ids:
-            if texts.get(src.doc) is not None:  # its seed was refused: said once, for the first file
-                result.issues.append(Issue(src.shown, 0, "NC809", "its text is not a seed (see above)"))
+        text_bytes = texts[text_of[src]]
+        if isinstance(text_bytes, str):  # said for every .ann of that text, each on its own line
+            result.issues.append(Issue(src.shown, 0, "NC809", text_bytes))
             continue
-        text_bytes = texts[src.doc]
-        assert text_bytes is not None
         try:
             content = read_bytes(src.path).decode("utf-8")
         except (Unreadable, UnicodeDecodeError) as e:
             result.issues.append(Issue(src.shown, 0, "NC809", f"cannot be read: {e}"))
             continue
-        doc_id = doc_ids[src.doc]
+        doc_id = doc_ids[text_of[src]]
         raw = text_bytes.decode("utf-8")
         key = (src.annotator, doc_id)
         if key in files:

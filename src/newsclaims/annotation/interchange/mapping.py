@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
@@ -157,8 +158,31 @@ def parse_mapping(data: bytes, where: str, toml: bool) -> BratMapping:
     try:
         return BratMapping.model_validate(raw)
     except ValidationError as e:
-        lines = [f"{where}: {'.'.join(map(str, err['loc'])) or '-'}: {err['msg']}" for err in e.errors()]
+        lines = [
+            f"{where}: {'.'.join(map(str, err['loc'])) or '(the whole file)'}: {_message(err)}" for err in e.errors()
+        ]
         raise MappingError("\n".join(lines)) from None
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the mapping allows where ``loc`` (an unknown key) is: the fields of that table."""
+    model: type[BaseModel] = BratMapping
+    tables: dict[str, type[BaseModel]] = {"events": EventMap, "relations": RelationMap, "attributes": AttributeMap}
+    if len(loc) == 3 and loc[0] in tables:  # events.<type>.<key>
+        model = tables[str(loc[0])]
+    elif len(loc) == 2 and loc[0] == "defaults":
+        model = Defaults
+    return list(model.model_fields)
+
+
+def _message(err: ErrorDetails) -> str:
+    """pydantic's message, said in the mapping's terms: the value given, the keys allowed."""
+    if err["type"] == "extra_forbidden":
+        return f"unknown key; expected one of {', '.join(_keys_at(err['loc']))}"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] in ("enum", "literal_error"):
+        return f"{err['input']!r} is not allowed: {msg[:1].lower()}{msg[1:]}"
+    return msg
 
 
 def read_mapping(path: Path) -> BratMapping:

@@ -22,8 +22,9 @@ BRAT_RULES = {
     "NC807": "The converted record breaks a validation rule: that record is left out.",
     "NC808": "Offsets were read as UTF-16 units (brat on a narrow Python 2 build) because code points did not "
     "fit and UTF-16 did (warning).",
-    "NC809": "The .ann file has no text (TEXT_DIR/<doc>.txt missing or not UTF-8), or its name does not fit "
-    "--annotator-pattern: the file is not imported.",
+    "NC809": "The .ann file has no text (neither TEXT_DIR/<doc>.txt nor the .txt beside it, or it is not UTF-8 "
+    "or refused as a seed; said for every .ann of that text), or its name does not fit --annotator-pattern: "
+    "the file is not imported.",
     "NC810": "A role-typed span (source or cue) that no attribution uses: left out (warning).",
     "NC811": "Whitespace at a span's edge was trimmed (warning).",
 }
