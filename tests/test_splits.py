@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from conftest import REPO_ROOT, MiniRepo
+from conftest import REPO_ROOT, TEXT, MiniRepo, baseline_gold
 
 from newsclaims import validate
 from newsclaims.corpus.build import write_corpus
@@ -198,3 +198,82 @@ def test_a_broken_split_file_is_one_line_and_nothing_changes(mini: MiniRepo, tmp
     done = add(mini, page, "story-2")
     assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
     assert {p: p.read_bytes() for p in mini.root.rglob("*") if p.is_file()} == before
+
+
+def three_splits_of_pages(mini: MiniRepo) -> None:
+    """doc-a (story-1) in validation; doc-b (story-2, annotated) and doc-c (story-3, no gold) in train.
+
+    Iran and Russia are mentioned in both splits; John Kirby is mentioned in doc-a and only the
+    speaker of an attribution in doc-b; "unused" is in the registry and on no page.
+    """
+    text_b, text_c = TEXT + "More.\n", "A page nobody annotated.\n"
+    mini.seeds["doc-b.txt"], mini.seeds["doc-c.txt"] = text_b.encode(), text_c.encode()
+    mini.manifest += [mini.entry("doc-b", "doc-b.txt", story_id="story-2"), mini.entry("doc-c", "doc-c.txt", "story-3")]
+    gold_b = baseline_gold(text_b, "doc-b")
+    gold_b["schema_version"] = "1.2"
+    gold_b["mentions"] = [m for m in gold_b["mentions"] if m["entity_id"] != "john-kirby"]
+    gold_b["attributions"][0]["source"] |= {"mention_id": None, "entity_id": "john-kirby"}
+    for claim in gold_b["claims"]:
+        claim["cluster_id"] = None
+    mini.gold["doc-b"] = gold_b
+    mini.entities.append({"entity_id": "unused", "label": "PERSON", "name": "Nobody", "wikidata": None})
+    mini.splits = [
+        {"story_id": "story-1", "split": "validation"},
+        {"story_id": "story-2", "split": "train"},
+        {"story_id": "story-3", "split": "train"},
+    ]
+    mini.write()
+    (mini.root / "CHANGELOG.md").write_text("# Changelog\n\n## corpus 0.0.1 — a test\n", encoding="utf-8")
+
+
+def test_registries_add_no_split_and_count_entities_per_split(mini: MiniRepo, tmp_path: Path) -> None:
+    three_splits_of_pages(mini)
+    assert validate() == []
+    out = tmp_path / "corpus"
+    release = write_corpus(mini.root, out)
+    assert release.counts["documents"] == {"train": 2, "validation": 1}
+    for config, per_split in release.counts.items():
+        assert set(per_split) <= {"train", "validation"}, config  # no test split: no page is in test
+    assert not (out / "data/entities/test.parquet").exists()
+    rows = {
+        (r["entity_id"], split): (r["mention_count"], r["doc_ids"])
+        for split in ("train", "validation")
+        for r in pq.read_table(out / f"data/entities/{split}.parquet").to_pylist()
+    }
+    assert rows == {
+        ("date-friday", "train"): (1, ["doc-b"]),
+        ("date-friday", "validation"): (1, ["doc-a"]),
+        ("iran", "train"): (1, ["doc-b"]),
+        ("iran", "validation"): (1, ["doc-a"]),
+        ("john-kirby", "train"): (0, []),  # the speaker of doc-b's a1, not mentioned there
+        ("john-kirby", "validation"): (1, ["doc-a"]),
+        ("qty-400", "train"): (1, ["doc-b"]),
+        ("qty-400", "validation"): (1, ["doc-a"]),
+        ("russia", "train"): (1, ["doc-b"]),
+        ("russia", "validation"): (1, ["doc-a"]),
+    }
+    assert release.counts["claim_clusters"] == {"validation": 1}
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "| `claim_clusters` | - | 1 |" in card
+    assert "Splits per config, where they differ from the documents': `claim_clusters` has `validation`." in card
+    assert (
+        "Left out of every split (1 entity of the registry that no page mentions or names as a speaker; "
+        "the repository's registries have them)" in card
+    )
+    assert "sum `mention_count` for its corpus-wide count and count distinct `entity_id`, not rows" in card
+
+
+def test_documents_and_tokens_say_whether_a_page_is_annotated(mini: MiniRepo, tmp_path: Path) -> None:
+    three_splits_of_pages(mini)
+    out = tmp_path / "corpus"
+    write_corpus(mini.root, out)
+    documents = pq.read_table(out / "data/documents/train.parquet").to_pylist()
+    assert [(d["doc_id"], d["annotated"], d["mentions"]) for d in documents if d["doc_id"] == "doc-c"] == [
+        ("doc-c", False, [])
+    ]
+    assert [d["annotated"] for d in documents if d["doc_id"] == "doc-b"] == [True]
+    tokens = pq.read_table(out / "data/tokens/train.parquet").to_pylist()
+    assert {(t["doc_id"], t["annotated"]) for t in tokens} == {("doc-b", True), ("doc-c", False)}
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "- 3 pages (2 with gold annotations) on 3 stories: story-1, story-2, story-3.\n" in card
+    assert "- Which pages have gold annotations: the `annotated` column of `documents` and `tokens`.\n" in card

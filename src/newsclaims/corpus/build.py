@@ -31,7 +31,7 @@ from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
 from newsclaims.corpus.features import CONFIGS
 from newsclaims.corpus.release import Release, corpus_version, sha256_file
-from newsclaims.corpus.tables import Links, Row, Summary, document_rows, registry_rows
+from newsclaims.corpus.tables import Links, Row, Summary, document_rows, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.repository import Repository
@@ -176,12 +176,16 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
         for job in work:
             add(_rows_of(job))
     split_of_doc = {e.doc_id: splits[e.story_id] for e in entries}
+    summary.unreferenced_entities, summary.unreferenced_clusters = unreferenced(
+        repo.entities, repo.clusters, links, splits
+    )
     for config, by_split in registry_rows(repo.entities, repo.clusters, links, split_of_doc, splits).items():
         for split, rows in by_split.items():
             sink(config, split).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
     files: dict[str, str] = {}
-    # `datasets` cannot load a split from a file without rows: a split (or a config) with
-    # nothing in it yet has no file (its sink never opened one), and the card says so.
+    # `datasets` cannot load a split from a file without rows (not even one with the schema):
+    # a split (or a config) with nothing in it yet has no file (its sink never opened one),
+    # and the card says which splits each config has.
     counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
     for config in CONFIGS:
         for split in sorted(s for c, s in sinks if c == config):

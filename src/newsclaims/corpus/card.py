@@ -139,11 +139,29 @@ def card_metadata(release: Release) -> dict[str, Any]:
 
 
 def _counts_table(release: Release) -> str:
+    """Rows per config and split; a dash where the config has no file for the split."""
     splits = sorted({s for c in release.counts.values() for s in c})
     lines = ["| config | " + " | ".join(splits) + " |", "|---|" + "---|" * len(splits)]
     for config, per_split in release.counts.items():
-        lines.append(f"| `{config}` | " + " | ".join(str(per_split.get(s, 0)) for s in splits) + " |")
+        lines.append(f"| `{config}` | " + " | ".join(str(per_split.get(s, "-")) for s in splits) + " |")
     return "\n".join(lines)
+
+
+def _missing_splits_prose(release: Release) -> str:
+    """Which configs lack a split the documents have: `datasets` refuses to load those."""
+    splits = sorted(documents_per_split(release))
+    lacking = [
+        f"`{config}` has {', '.join(f'`{s}`' for s in sorted(per_split)) or 'none'}"
+        for config, per_split in release.counts.items()
+        if config != "documents" and sorted(per_split) != splits
+    ]
+    if not lacking:
+        return "Every config has a file for every split of the documents."
+    return (
+        "A config has a file only for the splits it has rows in (a dash above): `datasets` cannot load a split "
+        "from a file without rows, so `load_dataset(path, config, split=...)` of a split the config does not have "
+        f"raises `Unknown split`. Splits per config, where they differ from the documents': {'; '.join(lacking)}."
+    )
 
 
 def _example(summary: Summary) -> str:
@@ -205,9 +223,36 @@ def _splits_prose(release: Release, summary: Summary) -> str:
     if len(per_split) == 1:
         (split,) = per_split
         pages = _count(summary.documents, "page", "pages")
-        return f"{rule} This release has one split, `{split}`: {pages} on {stories}."
-    shown = ", ".join(f"`{split}` {_count(n, 'page', 'pages')}" for split, n in sorted(per_split.items()))
-    return f"{rule} Pages per split ({stories} in all): {shown}."
+        found = f"{rule} This release has one split, `{split}`: {pages} on {stories}."
+    else:
+        shown = ", ".join(f"`{split}` {_count(n, 'page', 'pages')}" for split, n in sorted(per_split.items()))
+        found = f"{rule} Pages per split ({stories} in all): {shown}."
+    return f"{found}\n\n{_registries_prose(summary)}"
+
+
+def _registries_prose(summary: Summary) -> str:
+    """How the corpus-wide registries (entities, clusters) meet the splits by story."""
+    left_out = []
+    if summary.unreferenced_entities:
+        left_out.append(
+            f"{_count(summary.unreferenced_entities, 'entity', 'entities')} of the registry that no page "
+            "mentions or names as a speaker"
+        )
+    if summary.unreferenced_clusters:
+        left_out.append(f"{_count(summary.unreferenced_clusters, 'cluster', 'clusters')} of a story without pages")
+    missing = (
+        f" Left out of every split ({' and '.join(left_out)}; the repository's registries have them): "
+        "a registry row never adds a split the documents do not have."
+        if left_out
+        else ""
+    )
+    return (
+        "Stories do not straddle splits, but entities do: a person or a country is mentioned in many stories. "
+        "`entities` has a row for an entity in every split where a page mentions it or names it as a speaker, "
+        "with the `mention_count` and `doc_ids` of that split only: over all splits (`entities/*.parquet`), sum "
+        "`mention_count` for its corpus-wide count and count distinct `entity_id`, not rows. A claim cluster "
+        f"belongs to one story, so to one split.{missing}"
+    )
 
 
 def _uses_prose(release: Release) -> str:
@@ -261,6 +306,7 @@ captions, related links, comment boxes and footers).
 
 - Version **{release.version}**, schema {SCHEMA_VERSION}, content fingerprint `{release.fingerprint}`.
 - {pages} ({summary.annotated} with gold annotations) on {on_stories}: {_listing(stories)}.
+- Which pages have gold annotations: the `annotated` column of `documents` and `tokens`.
 - Outlets: {_listing(outlets)}.
 - Language: English.
 
@@ -284,6 +330,13 @@ Configs (one parquet file per split):
 {configs}
 
 {_counts_table(release)}
+
+{_missing_splits_prose(release)}
+
+A page without gold annotations yet (added to `seeds/`, not annotated) is in `documents`
+with empty layers and in `tokens` with every tag `O`: `annotated` is false on its rows, so
+filter on it before training or scoring (an all-`O` sentence of such a page is not a sentence
+with no entity).
 
 Offsets are Unicode code points into `documents.text` (the page's bytes decoded as UTF-8,
 line ends normalised to `\\n`), end-exclusive: `text[start:end] == span.text` always holds.

@@ -103,6 +103,7 @@ def _document_meta() -> dict[str, Any]:
         "doc_id": Value("string"),
         "story_id": Value("string"),
         "split": Value("string"),
+        "annotated": Value("bool"),
         "outlet": Value("string"),
         "title": Value("string"),
         "published": Value("string"),
@@ -159,6 +160,7 @@ CONFIGS: dict[str, Features] = {
             "doc_id": Value("string"),
             "sentence_id": Value("int32"),
             "sentence_uid": Value("string"),
+            "annotated": Value("bool"),
             "start": Value("int32"),
             "end": Value("int32"),
             "tokens": List(Value("string")),
@@ -172,13 +174,18 @@ CONFIGS: dict[str, Features] = {
 }
 
 CONFIG_DESCRIPTIONS = {
-    "documents": "One row per page: the full text with every annotation layer nested (for span models).",
+    "documents": "One row per page: the full text with every annotation layer nested (for span models); "
+    "annotated is false for a page without gold annotations yet (its layers are empty, not a page with nothing "
+    "in it).",
     "mentions": "One row per entity mention, with its cross-document entity id.",
-    "entities": "One row per cross-document entity, with its mention count and documents.",
+    "entities": "One row per cross-document entity and split that refers to it, with its mention count and "
+    "documents in that split.",
     "claims": "One row per claim: its fragments, joined text, cluster and check-worthiness.",
     "claim_clusters": "One row per cluster of the same claim told by several outlets, with its members.",
     "attributions": "One row per source-cue-content attribution, with quote type, stance, nesting and who the "
     "speaker is (speaker_kind, speaker_entity_id, speaker_name, speaker_label).",
     "noise_spans": "One row per span of page chrome, with its category.",
-    "tokens": "One row per sentence: tokens, their offsets, BIO tags of the outermost entity mentions and of noise.",
+    "tokens": "One row per sentence: tokens, their offsets, BIO tags of the outermost entity mentions and of noise; "
+    "annotated is false for the sentences of a page without gold annotations (all tags O because nobody tagged "
+    "them).",
 }

@@ -136,6 +136,9 @@ class Summary:
     rounds: set[str] = field(default_factory=set)
     methods: set[str] = field(default_factory=set)
     example: Row | None = None  # the first claim of the first document (by doc_id) with claims
+    # Registry records in no split (set once every document is read: ``registry_rows``).
+    unreferenced_entities: int = 0
+    unreferenced_clusters: int = 0
 
     @classmethod
     def of(cls, src: Sources) -> Summary:
@@ -174,14 +177,17 @@ class Summary:
 
 @dataclass
 class Links:
-    """What registry rows need from the documents: mentions per entity, members per cluster."""
+    """What registry rows need from the documents: mentions and speakers per entity, members per cluster."""
 
     mention_docs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    speaker_docs: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     members: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
 
     def merge(self, other: Links) -> None:
         for entity_id, docs in other.mention_docs.items():
             self.mention_docs[entity_id] += docs
+        for entity_id, docs in other.speaker_docs.items():
+            self.speaker_docs[entity_id] += docs
         for cluster_id, rows in other.members.items():
             self.members[cluster_id] += rows
 
@@ -202,6 +208,9 @@ def document_rows(
     noise = _by_position([noise_row(doc_id, n) for n in gold.noise], "noise_id") if gold else []
     for m in mentions:
         links.mention_docs[m["entity_id"]].append(doc_id)
+    for a in attributions:
+        if a["speaker_entity_id"] is not None:
+            links.speaker_docs[a["speaker_entity_id"]].append(doc_id)
     for c in claims:
         if c["cluster_id"] is not None:
             links.members[c["cluster_id"]].append(
@@ -213,6 +222,7 @@ def document_rows(
                 "doc_id": doc_id,
                 "story_id": e.story_id,
                 "split": split,
+                "annotated": gold is not None,
                 "outlet": e.outlet,
                 "title": e.title,
                 "published": e.published.isoformat() if e.published else None,
@@ -235,6 +245,7 @@ def document_rows(
             {
                 **r,
                 "sentence_uid": uid(doc_id, str(r["sentence_id"])),
+                "annotated": gold is not None,
                 "ner_tag_names": [NER_TAGS[t] for t in r["ner_tags"]],
                 "noise_tag_names": [NOISE_TAGS[t] for t in r["noise_tags"]],
             }
@@ -252,29 +263,38 @@ def registry_rows(
 ) -> dict[str, dict[str, list[Row]]]:
     """config -> split -> rows of ``entities`` and ``claim_clusters``, once every document is read.
 
-    Registries are corpus-wide; they go with the split of the stories they belong to
-    (entities with every split one of their documents is in).
+    Registries are corpus-wide; their rows go with the splits of the pages that refer to them,
+    so that no registry adds a split the documents do not have. An entity has a row in every
+    split where a page mentions it or names it as a speaker, with that split's ``mention_count``
+    and ``doc_ids`` (summed over the splits: the corpus-wide figures). A cluster goes with its
+    story. An entity no page refers to, or a cluster of a story without pages, is in no split
+    (``unreferenced`` counts them, for the card).
     """
     out: dict[str, dict[str, list[Row]]] = {"entities": defaultdict(list), "claim_clusters": defaultdict(list)}
     for entity_id in sorted(entities):
         ent = entities[entity_id]
-        mentioned = links.mention_docs.get(entity_id, [])
-        docs = sorted(set(mentioned))
-        row = {
-            "entity_id": entity_id,
-            "label": _index(ent.label),
-            "label_name": ent.label.value,
-            "name": ent.name,
-            "wikidata": ent.wikidata,
-            "note": ent.note,
-            "mention_count": len(mentioned),
-            "doc_ids": docs,
-        }
-        for split in sorted({split_of_doc[d] for d in docs} or {"test"}):
-            out["entities"][split].append(row)
+        mentioned: dict[str, list[str]] = defaultdict(list)
+        for doc_id in links.mention_docs.get(entity_id, []):
+            mentioned[split_of_doc[doc_id]].append(doc_id)
+        referring = set(mentioned) | {split_of_doc[d] for d in links.speaker_docs.get(entity_id, [])}
+        for split in sorted(referring):
+            out["entities"][split].append(
+                {
+                    "entity_id": entity_id,
+                    "label": _index(ent.label),
+                    "label_name": ent.label.value,
+                    "name": ent.name,
+                    "wikidata": ent.wikidata,
+                    "note": ent.note,
+                    "mention_count": len(mentioned[split]),
+                    "doc_ids": sorted(set(mentioned[split])),
+                }
+            )
     for cluster_id in sorted(clusters):
         cl = clusters[cluster_id]
-        out["claim_clusters"][splits.get(cl.story_id, "test")].append(
+        if cl.story_id not in splits:
+            continue
+        out["claim_clusters"][splits[cl.story_id]].append(
             {
                 "cluster_id": cluster_id,
                 "story_id": cl.story_id,
@@ -284,3 +304,11 @@ def registry_rows(
             }
         )
     return {config: dict(rows) for config, rows in out.items()}
+
+
+def unreferenced(
+    entities: Mapping[str, Entity], clusters: Mapping[str, ClaimCluster], links: Links, splits: Mapping[str, str]
+) -> tuple[int, int]:
+    """How many entities no page refers to, and clusters of stories without pages: in no split."""
+    referred = set(links.mention_docs) | set(links.speaker_docs)
+    return len(set(entities) - referred), sum(1 for c in clusters.values() if c.story_id not in splits)
