@@ -261,6 +261,7 @@ def test_registries_add_no_split_and_count_entities_per_split(mini: MiniRepo, tm
         "the repository's registries have them)" in card
     )
     assert "sum `mention_count` for its corpus-wide count and count distinct `entity_id`, not rows" in card
+    assert "Splits of the documents: `train`, `validation` (see *Splits* below; a config has a file only" in card
 
 
 def test_documents_and_tokens_say_whether_a_page_is_annotated(mini: MiniRepo, tmp_path: Path) -> None:

@@ -262,7 +262,10 @@ def _uses_prose(release: Release) -> str:
             "Every page is in the `test` split: the corpus is meant for evaluation and error analysis, not for "
             "training."
         )
-    return f"Splits: {', '.join(f'`{s}`' for s in splits) or 'none yet'} (see *Splits* below)."
+    return (
+        f"Splits of the documents: {', '.join(f'`{s}`' for s in splits) or 'none yet'} (see *Splits* below; a "
+        "config has a file only for the splits it has rows in, see the table under *Dataset structure*)."
+    )
 
 
 def _creation_prose(summary: Summary) -> str:
