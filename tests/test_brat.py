@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsclaims.annotation.interchange.conf import check_collection
-from newsclaims.annotation.interchange.exporting import export_brat
+from newsclaims.annotation.interchange.exporting import ExportRefused, export_brat
 from newsclaims.annotation.interchange.importing import ImportRefused, import_brat
 from newsclaims.annotation.interchange.mapping import (
     BratMapping,
@@ -720,6 +720,25 @@ def test_an_export_says_what_the_mapping_cannot_carry(mini: MiniRepo, capsys: py
     assert main(["import", "brat", "out", "--mapping", str(m), "--round", "back", "--story", "story-1"]) == 0
     (a, _) = annotator_file(mini, "out", "back").attributions
     assert a.stance == Stance.HEDGES
+
+
+def test_a_round_export_says_what_the_mapping_cannot_carry(mini: MiniRepo) -> None:
+    stance = {"Stance": {"field": "stance", "values": {"Hedges": "hedges"}}}
+    mapping = {**MAPPING, "attributes": {**MAPPING["attributes"], **stance}}
+    base = setup_brat(mini.root, {"bea": GOOD + "A9\tStance E1 Hedges\n"}, mapping=mapping)
+    run_import(mini, base, "claims-1", pass_="claims")
+    doc_id = annotator_file(mini, "bea", "claims-1").doc_id
+    relations = BratMapping.model_validate(LAYOUT_2)
+    with pytest.raises(ExportRefused) as e:
+        export_brat(mini.root, mini.root / "l2", relations, round_name="claims-1")
+    assert str(e.value).splitlines()[1:] == [
+        "  checkworthy true: the mapping has no attribute for checkworthy, and a re-import would read its default "
+        f'false (add one to its "attributes") (1 file(s): bea/{doc_id})',
+        "  stance hedges: the mapping has no attribute for stance, and a re-import would read its default asserts "
+        f'(add one to its "attributes") (1 file(s): bea/{doc_id})',
+        "  fix the mapping (docs/brat.md, The mapping file)",
+    ]
+    assert not (mini.root / "l2").exists()
 
 
 def test_a_new_story_split_is_said_and_chosen(mini: MiniRepo, capsys: pytest.CaptureFixture[str]) -> None:

@@ -52,13 +52,14 @@ def only_layers(gold: GoldFile, layers: Collection[str]) -> GoldFile:
     return gold.model_copy(update=update)
 
 
-def cannot_carry(lost: dict[Lost, list[str]], chosen: Collection[str]) -> str:
-    """Every thing the mapping cannot carry, one line each with where, and the --layers that can go."""
+def cannot_carry(lost: dict[Lost, list[str]], present: Collection[str]) -> str:
+    """Every thing the mapping cannot carry, one line each with where, and the --layers that can go
+    (of the ``present`` ones: those asked for that have records)."""
     lines = ["the mapping cannot carry all of it, and an export loses nothing; nothing was written:"]
     for x, where in sorted(lost.items()):
         shown = ", ".join(where[:3]) + (", …" if len(where) > 3 else "")
         lines.append(f"  {x.what} ({len(where)} file(s): {shown})")
-    carried = [layer for layer in LAYERS if layer in chosen and layer not in {x.layer for x in lost}]
+    carried = [layer for layer in LAYERS if layer in present and layer not in {x.layer for x in lost}]
     if carried:
         lines.append(f"  fix the mapping, or export only what it carries: --layers {','.join(carried)}")
     else:
@@ -117,7 +118,13 @@ def export_brat(
             for x in e.lost:
                 lost[x].append(f"{who}/{doc_id}" if who else doc_id)
     if lost:
-        raise ExportRefused(cannot_carry(lost, chosen))
+        present = {
+            layer
+            for gold in todo.values()
+            for layer, records in (("mentions", gold.mentions), ("noise", gold.noise), ("claims", gold.claims))
+            if records and layer in chosen
+        }
+        raise ExportRefused(cannot_carry(lost, present))
     for (who, doc_id), (data, ann) in anns.items():
         folder = out_dir / who if who else out_dir
         write_bytes_atomic(folder / f"{doc_id}.txt", data, root=root)
