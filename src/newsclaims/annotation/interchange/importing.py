@@ -254,7 +254,7 @@ def import_brat(
         beside = src.path.with_suffix(".txt")
         candidates = list(dict.fromkeys([text_dir / f"{src.doc}.txt", beside] if text_dir else [beside]))
         path = next((p for p in candidates if p.exists()), None)
-        if path is None:  # said for this .ann: the folder beside it is its own
+        if path is None:  # a key of this .ann's own (never read): its reason names its own folder
             path = src.path.with_suffix(".missing")
             shown = f"neither {candidates[0]} nor {candidates[1]}" if len(candidates) > 1 else str(candidates[0])
             texts[path] = f"no text: {shown} exists"
