@@ -30,7 +30,7 @@ from newsclaims.core.workers import forked_pool
 from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
 from newsclaims.corpus.features import CONFIGS
-from newsclaims.corpus.release import Release, corpus_version, sha256_file
+from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, sha256_file
 from newsclaims.corpus.tables import Links, Row, Summary, document_rows, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
@@ -187,15 +187,17 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
     # a split (or a config) with nothing in it yet has no file (its sink never opened one),
     # and the card says which splits each config has.
     counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
+    sizes: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
     for config in CONFIGS:
         for split in sorted(s for c, s in sinks if c == config):
             out = sinks[config, split]
             out.close()
             if out.rows:
                 counts[config][split] = out.rows
+                sizes[config][split] = arrow_bytes(out.path)
                 files[f"data/{config}/{split}.parquet"] = sha256_file(out.path)
     fingerprint = hashlib.sha256("".join(f"{p} {h}\n" for p, h in sorted(files.items())).encode()).hexdigest()
-    release = Release(corpus_version(root), fingerprint, files, counts)
+    release = Release(corpus_version(root), fingerprint, files, counts, sizes)
     (folder / "release.json").write_text(
         dumps(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 VERSION_HEADING = re.compile(r"^## corpus (\d+\.\d+\.\d+)\b", re.MULTILINE)
@@ -16,6 +16,8 @@ class Release:
     fingerprint: str
     files: dict[str, str]  # path inside corpus/ -> sha256
     counts: dict[str, dict[str, int]]  # config -> split -> rows
+    # config -> split -> the Arrow size `datasets` computes for the file (see ``arrow_bytes``)
+    num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def corpus_version(root: Path) -> str:
@@ -25,6 +27,17 @@ def corpus_version(root: Path) -> str:
     if match is None:
         raise ValueError(f"{changelog}: no '## corpus X.Y.Z' entry; add one for this corpus version")
     return match.group(1)
+
+
+def arrow_bytes(path: Path) -> int:
+    """A parquet file's size as ``datasets`` records it (``num_bytes`` of its split): it reads one
+    row group at a time (a batch is the first group's rows, and the build writes equal groups)
+    and adds up each table's ``nbytes``. For the pinned pyarrow; checked against ``datasets``
+    itself in tests/test_card.py."""
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    return sum(parquet.read_row_group(i).nbytes for i in range(parquet.num_row_groups))
 
 
 def sha256_file(path: Path) -> str:
