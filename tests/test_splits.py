@@ -69,7 +69,7 @@ def test_seeds_add_refuses_another_split_for_a_known_story(mini: MiniRepo, tmp_p
     done = add(mini, page, "story-1", "--split", "train")
     assert done.returncode == 1
     assert done.stderr == (
-        "newsclaims seeds add: refused: story 'story-1' is in the test split: a story is in one split; "
+        "newsclaims seeds add: refused: story 'story-1' is in the test split, not train: a story is in one split; "
         "move all its pages with `newsclaims splits set story-1 train`\n"
     )
     assert {p: p.read_bytes() for p in mini.root.rglob("*") if p.is_file()} == before

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from newsclaims.annotation.splits import DEFAULT_SPLIT, SplitError, parse_split, set_split, split_of
+from newsclaims.annotation.splits import DEFAULT_SPLIT, SplitError, set_split, split_for_new_page
 from newsclaims.core.documents import decode_text, sha256_hex
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import model_dumps, write_bytes_atomic, write_text_atomic
@@ -92,15 +92,9 @@ def add_seed(
             "invalid page metadata:\n" + "\n".join(f"  --{p.field.replace('_id', '')}: {p.message}" for p in problems)
         )
     try:
-        declared = split_of(layout, entry.story_id)
-        wanted = parse_split(split) if split is not None else None
+        declared, wanted = split_for_new_page(layout, entry.story_id, split)
     except SplitError as e:
         raise SeedError(str(e)) from e
-    if wanted is not None and declared is not None and wanted != declared:
-        raise SeedError(
-            f"story {entry.story_id!r} is in the {declared.value} split: a story is in one split; move all its pages "
-            f"with `newsclaims splits set {entry.story_id} {wanted.value}`"
-        )
     target = layout.seeds / entry.file
     if target.exists():
         raise SeedError(f"{target} already exists")

@@ -48,6 +48,19 @@ def split_of(layout: Layout, story_id: str) -> Split | None:
     return found[0] if found else None
 
 
+def split_for_new_page(layout: Layout, story_id: str, split: str | None) -> tuple[Split | None, Split | None]:
+    """(the story's declared split, the one asked for) for a page about to be added; SplitError
+    when the story is declared in another split than the one asked for (a story is in one)."""
+    declared = split_of(layout, story_id)
+    wanted = parse_split(split) if split is not None else None
+    if wanted is not None and declared is not None and wanted != declared:
+        raise SplitError(
+            f"story {story_id!r} is in the {declared.value} split, not {wanted.value}: a story is in one split; "
+            f"move all its pages with `newsclaims splits set {story_id} {wanted.value}`"
+        )
+    return declared, wanted
+
+
 def _write(root: Path, layout: Layout, splits: dict[str, Split]) -> None:
     records = [StorySplit(story_id=story, split=splits[story]) for story in sorted(splits)]
     write_text_atomic(layout.splits, model_dumps(SplitsFile(schema_version=SCHEMA_VERSION, splits=records)), root=root)

@@ -25,7 +25,7 @@ from newsclaims.annotation.interchange.mapping import BratMapping
 from newsclaims.annotation.interchange.problems import Issue
 from newsclaims.annotation.interchange.standoff import parse_ann
 from newsclaims.annotation.seeds import SeedError, add_seed, read_manifest
-from newsclaims.annotation.splits import SplitError, parse_split, split_of
+from newsclaims.annotation.splits import SplitError, split_for_new_page, split_of
 from newsclaims.core.documents import decode_text, sha256_hex, text_sha256
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
@@ -222,15 +222,9 @@ def import_brat(
     _name(round_name, "round")
     _name(story, "story")
     try:
-        declared = split_of(Layout(root), story)
-        wanted = parse_split(split) if split is not None else None
+        declared, _ = split_for_new_page(Layout(root), story, split)
     except SplitError as e:
         raise ImportRefused(str(e)) from None
-    if wanted is not None and declared is not None and wanted != declared:
-        raise ImportRefused(
-            f"story {story!r} is in the {declared.value} split, not {wanted.value}: a story is in one split; "
-            f"move all its pages with `newsclaims splits set {story} {wanted.value}`"
-        )
     if pass_ not in PASS_CHOICES:
         raise ImportRefused(f"pass {pass_!r}: expected one of {', '.join(PASS_CHOICES)}")
     kind = auto_pass(mapping) if pass_ == "auto" else pass_
