@@ -631,6 +631,14 @@ def rounds_markdown(result: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_case(out: Path, stem: str, result: dict[str, object], text: str) -> None:
+    """A case's figures as ``out/<stem>.json`` and its report as ``out/<stem>.md`` (also printed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(text, encoding="utf-8")
+    print(text)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="2000,20000,100000")
@@ -656,20 +664,12 @@ def main() -> int:
         round_size, repo_size = (int(x) for x in args.rounds.split(","))
         with tempfile.TemporaryDirectory(dir=args.work) as tmp:
             rounds_result = bench_rounds(round_size, repo_size, Path(tmp))
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "rounds.json").write_text(json.dumps(rounds_result, indent=2) + "\n", encoding="utf-8")
-        (out / "rounds.md").write_text(rounds_markdown(rounds_result), encoding="utf-8")
-        print(rounds_markdown(rounds_result))
+        write_case(Path(args.out), "rounds", rounds_result, rounds_markdown(rounds_result))
         return 0
     if args.brat:
         with tempfile.TemporaryDirectory(dir=args.work) as tmp:
             brat_result = bench_brat(args.brat, Path(tmp))
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "brat.json").write_text(json.dumps(brat_result, indent=2) + "\n", encoding="utf-8")
-        (out / "brat.md").write_text(brat_markdown(brat_result), encoding="utf-8")
-        print(brat_markdown(brat_result))
+        write_case(Path(args.out), "brat", brat_result, brat_markdown(brat_result))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.work:

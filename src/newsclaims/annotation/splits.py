@@ -13,6 +13,7 @@ import difflib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import model_dumps, write_text_atomic
@@ -22,6 +23,8 @@ from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.vocab import Split
 from newsclaims.schema.shape import parse_model
 
+M = TypeVar("M", Manifest, SplitsFile)
+
 DEFAULT_SPLIT = Split.TEST
 
 
@@ -29,18 +32,23 @@ class SplitError(ValueError):
     """The change was refused; nothing was written."""
 
 
+def _read(path: Path, model: type[M]) -> M:
+    """``path`` read as ``model``; else SplitError saying why (unreadable, or its problems)."""
+    try:
+        data = read_bytes(path)
+    except Unreadable as e:
+        raise SplitError(str(e)) from e
+    parsed, problems = parse_model(str(path), data, model)
+    if parsed is None:
+        raise SplitError(f"{path} is not valid; fix it first: " + "; ".join(map(str, problems)))
+    return parsed
+
+
 def read_splits(layout: Layout) -> SplitsFile:
     """The split file, or an empty one when the repository has none yet."""
     if not layout.splits.exists():
         return SplitsFile(schema_version=SCHEMA_VERSION, splits=[])
-    try:
-        data = read_bytes(layout.splits)
-    except Unreadable as e:
-        raise SplitError(str(e)) from e
-    parsed, problems = parse_model(str(layout.splits), data, SplitsFile)
-    if parsed is None:
-        raise SplitError(f"{layout.splits} is not valid; fix it first: " + "; ".join(map(str, problems)))
-    return parsed
+    return _read(layout.splits, SplitsFile)
 
 
 def split_of(layout: Layout, story_id: str) -> Split | None:
@@ -85,13 +93,7 @@ def pages_of(layout: Layout) -> dict[str, list[str]]:
     """story_id -> doc_ids of its pages in the manifest (none when there is no manifest yet)."""
     if not layout.manifest.exists():
         return {}
-    try:
-        data = read_bytes(layout.manifest)
-    except Unreadable as e:
-        raise SplitError(str(e)) from e
-    manifest, problems = parse_model(str(layout.manifest), data, Manifest)
-    if manifest is None:
-        raise SplitError(f"{layout.manifest} is not valid; fix it first: " + "; ".join(map(str, problems)))
+    manifest = _read(layout.manifest, Manifest)
     out: dict[str, list[str]] = {}
     for entry in sorted(manifest.documents, key=lambda e: e.doc_id):
         out.setdefault(entry.story_id, []).append(entry.doc_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,11 +49,7 @@ def load_sources(root: Path) -> Sources:
         raise InvalidInputs(problems)
     repo = Repository.load(root)
     assert repo.documents is not None and repo.entities is not None and repo.clusters is not None
-    gold: dict[str, GoldFile] = {}
-    for path in Layout(root).gold_files():
-        parsed = parse_model(str(path), read_bytes(path), GoldFile)[0]
-        assert parsed is not None  # validated above
-        gold[parsed.doc_id] = parsed
+    gold = _read_gold(Layout(root).gold_files())
     return Sources(repo.documents, gold, repo.entities, repo.clusters, story_splits(repo))
 
 
@@ -74,9 +70,14 @@ def load_documents(root: Path, doc_ids: Collection[str]) -> Sources:
     if problems:
         raise InvalidInputs(problems)
     assert repo.entities is not None and repo.clusters is not None
+    return Sources(documents, _read_gold(paths), repo.entities, repo.clusters, story_splits(repo))
+
+
+def _read_gold(paths: Iterable[Path]) -> dict[str, GoldFile]:
+    """Gold files already checked (every one valid), by doc_id."""
     gold: dict[str, GoldFile] = {}
     for path in paths:
         parsed = parse_model(str(path), read_bytes(path), GoldFile)[0]
-        assert parsed is not None  # checked above
+        assert parsed is not None  # the caller checked it
         gold[parsed.doc_id] = parsed
-    return Sources(documents, gold, repo.entities, repo.clusters, story_splits(repo))
+    return gold

@@ -138,7 +138,7 @@ def _entity_key(m: Mention) -> str:
     return m.entity_id if m.entity_id is not None else f"unlinked:{m.proposed_entity or ''}"
 
 
-def _units(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
+def units_of(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
     """The records of a pass, by a key that is equal exactly when two annotators agree."""
     if kind == "noise":
         return {f"noise|{n.category.value}|{_key_span(n)}": n for n in gold.noise}
@@ -189,11 +189,6 @@ def merge_into_gold(
     return merged.model_copy(update={"provenance": provenance})
 
 
-def units_of(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
-    """The records of one pass of a file, by the keys adjudication.json lists them under."""
-    return _units(kind, gold)
-
-
 def adjudicate(
     root: Path, name: str, strategy: str = "majority", decisions: Decisions | None = None
 ) -> AdjudicationResult:
@@ -226,7 +221,7 @@ def _merge_round(
     for doc_id, by_who in sorted(files.items()):
         if prefer is not None and prefer not in by_who:
             raise RoundError(f"{doc_id}: annotator {prefer!r} has no file in this round")
-        units = {who: _units(kind, g) for who, g in by_who.items()}
+        units = {who: units_of(kind, g) for who, g in by_who.items()}
         votes: dict[str, int] = defaultdict(int)
         for u in units.values():
             for key in u:
@@ -348,7 +343,7 @@ def _check_decisions(kind: Pass, files: Mapping[str, Mapping[str, GoldFile]], de
         if doc_id not in files:
             wrong.append(f"{doc_id}: not a document of this round (it has {', '.join(sorted(files)) or 'none'})")
             continue
-        keys = {k for g in files[doc_id].values() for k in _units(kind, g)}
+        keys = {k for g in files[doc_id].values() for k in units_of(kind, g)}
         for verdict in ("accept", "reject"):
             for i, key in enumerate(doc_decisions.get(verdict, [])):
                 if key not in keys:
