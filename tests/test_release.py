@@ -22,6 +22,7 @@ import pytest
 from conftest import REPO_ROOT, MiniRepo
 
 from newsclaims.cli import main
+from newsclaims.corpus.cache import CACHE_FOLDER
 from newsclaims.corpus.release import VERSION_HEADING
 
 IGNORED = shutil.ignore_patterns(
@@ -59,11 +60,14 @@ def scratch_copy(dest: Path, with_git: bool = True) -> Path:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    """Every file but git's and the (empty, git-ignored) lock file, by path: what "nothing changed" compares."""
+    """Every file but git's, the (empty, git-ignored) lock file and the row cache (git-ignored, safe
+    to delete: corpus/cache.py), by path: what "nothing changed" compares."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name != ".newsclaims.lock"
+        if p.is_file()
+        and not {".git", CACHE_FOLDER} & set(p.relative_to(root).parts)
+        and p.name != ".newsclaims.lock"
     }
 
 

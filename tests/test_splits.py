@@ -170,7 +170,7 @@ def test_the_build_writes_each_story_into_its_split(mini: MiniRepo, tmp_path: Pa
     (mini.root / "CHANGELOG.md").write_text("# Changelog\n\n## corpus 0.0.1 — a test\n", encoding="utf-8")
     assert validate() == []
     out = tmp_path / "corpus"
-    release = write_corpus(mini.root, out)
+    release = write_corpus(mini.root, out).release
     assert release.counts["documents"] == {"test": 1, "train": 1}
     for split, doc_id in (("test", "doc-a"), ("train", "doc-b")):
         rows = pq.read_table(out / f"data/documents/{split}.parquet").to_pylist()
@@ -230,7 +230,7 @@ def test_registries_add_no_split_and_count_entities_per_split(mini: MiniRepo, tm
     three_splits_of_pages(mini)
     assert validate() == []
     out = tmp_path / "corpus"
-    release = write_corpus(mini.root, out)
+    release = write_corpus(mini.root, out).release
     assert release.counts["documents"] == {"train": 2, "validation": 1}
     for config, per_split in release.counts.items():
         assert set(per_split) <= {"train", "validation"}, config  # no test split: no page is in test

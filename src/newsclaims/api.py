@@ -19,34 +19,45 @@ from newsclaims.validation.stream import lazy_registries
 
 if TYPE_CHECKING:  # validate itself never needs the models: a file that passes the schema is done
     from newsclaims.core.models import GoldFile
+    from newsclaims.engines import Engine
     from newsclaims.validation.repository import Repository
 
 
-def validate(*paths: str | Path, corpus: bool = True, jobs: int = 1) -> list[Problem]:
+def validate(
+    *paths: str | Path, corpus: bool = True, jobs: int = 1, rebuild: bool = False, engine: Engine | None = None
+) -> list[Problem]:
     """Every problem in the given files or repositories, sorted; no path means the current repository.
 
     A folder is checked as a whole repository (seeds, manifest, registries, gold files, round
     files and, when all of those are clean and ``corpus`` is true, the built ``corpus/``); a
     file is checked with its repository as context. ``jobs`` > 1 checks the documents (and
-    rebuilds the corpus for NC601) in that many processes; the result is the same.
+    rebuilds the corpus for NC601) in that many processes; the result is the same. NC601
+    compares the inputs with what ``corpus/inputs.json`` records; ``rebuild`` compares the
+    corpus with a build from scratch instead (what ``release`` does). With an ``engine``
+    (``newsclaims.engines.started``) its workers check the documents; the problems are the same.
     """
-    checked = check_inputs(*paths, jobs=jobs)
+    runner = None
+    if engine is not None:
+        from newsclaims.engines.checking import unit_runner
+
+        runner = unit_runner(engine)
+    checked = check_inputs(*paths, jobs=jobs, runner=runner)
     found = list(checked.problems)
     if corpus:
         for root in checked.clean_repositories:
             # Not built yet: nothing to be stale, and no corpus extra needed. A `corpus` that is a
             # file, or only what a killed build left (no corpus/ at all), is checked (and recovered).
             if os.path.lexists(root / "corpus") or leftovers(root / "corpus"):
-                found += corpus_problems(root, jobs)
+                found += corpus_problems(root, jobs, rebuild)
     return sorted(set(found))
 
 
-def corpus_problems(root: Path, jobs: int = 1) -> list[Problem]:
-    """The corpus rules NC6xx on a repository whose inputs are clean (they rebuild the corpus)."""
+def corpus_problems(root: Path, jobs: int = 1, rebuild: bool = False) -> list[Problem]:
+    """The corpus rules NC6xx on a repository whose inputs are clean (``rebuild``: NC601 by a build)."""
     require("corpus", "datasets", "pyarrow", "spacy")
     from newsclaims.corpus.checks import check_corpus
 
-    return check_corpus(root, jobs)
+    return check_corpus(root, jobs, rebuild=rebuild)
 
 
 def load_gold(path: str | Path) -> GoldFile:

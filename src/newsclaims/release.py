@@ -46,6 +46,7 @@ from newsclaims.core.jsonio import write_bytes_atomic
 from newsclaims.core.paths import inside_repository
 from newsclaims.core.problems import Problem
 from newsclaims.corpus.build import write_corpus
+from newsclaims.corpus.cache import RowCache
 from newsclaims.corpus.checks import FINGERPRINT, check_corpus
 from newsclaims.corpus.release import VERSION_HEADING
 from newsclaims.docs.generated import generated_files
@@ -295,14 +296,16 @@ def _release_locked(
                 # A first release: the build reads its version from an entry, so the entry goes in
                 # first, its fingerprint filled in once the probe build has given it.
                 undo.write(changelog_path, with_entry(changelog, version, "0" * 64, text).encode("utf-8"))
-            probe = write_corpus(root, scratch / "probe", jobs)
+            # The second build takes every document's rows from the cache the first one filled.
+            cache = RowCache.of(root)
+            probe = write_corpus(root, scratch / "probe", jobs, cache).release
             if recorded is not None and probe.fingerprint.startswith(recorded) and not allow_same:
                 raise ReleaseRefused(
                     f"the data did not change since corpus {previous} (fingerprint {recorded}): nothing to release "
                     "(--allow-same releases the same data again, e.g. for a corrected card)"
                 )
             undo.write(changelog_path, with_entry(changelog, version, probe.fingerprint, text).encode("utf-8"))
-            built = write_corpus(root, scratch / "corpus", jobs)
+            built = write_corpus(root, scratch / "corpus", jobs, cache).release
             if (built.version, built.fingerprint) != (version, probe.fingerprint):
                 raise ReleaseFailed(
                     f"the second build gave corpus {built.version}, fingerprint {built.fingerprint[:16]}, "
@@ -371,7 +374,8 @@ def tag_release(root: Path, version: str, jobs: int = 1) -> Tagged:
         shown = ", ".join(pending[:5]) + (f" and {len(pending) - 5} more" if len(pending) > 5 else "")
         raise ReleaseRefused(f"not committed: {shown}; commit the release, then tag it")
     _problems_or_refuse(root, jobs)
-    problems = check_corpus(root, jobs)
+    # What gets tagged is compared with a build from scratch, not only with its inputs record.
+    problems = check_corpus(root, jobs, rebuild=True)
     if problems:
         raise ReleaseRefused(
             f"the committed release does not validate ({len(problems)} problem(s), listed above)", problems

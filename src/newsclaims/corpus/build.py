@@ -8,7 +8,6 @@ corpus behind (the previous one stays as it was).
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,11 +26,14 @@ from newsclaims.core.paths import inside_repository
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem
 from newsclaims.core.workers import forked_pool
+from newsclaims.corpus.cache import RowCache
 from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
 from newsclaims.corpus.features import CONFIGS
-from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, sha256_file
-from newsclaims.corpus.tables import Links, Row, Summary, document_rows, registry_rows, unreferenced
+from newsclaims.corpus.fingerprints import INPUTS_FILE, Inputs, built_with, document_fingerprint, shared_fingerprints
+from newsclaims.corpus.pieces import Piece, make_piece
+from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data_fingerprint, sha256_file
+from newsclaims.corpus.tables import Links, Row, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.repository import Repository
@@ -47,14 +49,30 @@ class BuildError(InvalidInputs):
 
 
 @dataclass(frozen=True)
+class Written:
+    """What ``write_corpus`` wrote: the release, what it was built from, how many documents' rows
+    were made (the others came from the cache)."""
+
+    release: Release
+    inputs: Inputs
+    made: int
+
+
+@dataclass(frozen=True)
 class Built(Release):
-    """A release that was built, and what was recovered from a killed build before it (one line each)."""
+    """A release that was built, what was recovered from a killed build before it (one line each),
+    and how many documents' rows were made rather than taken from the cache."""
 
     recovered: tuple[str, ...] = ()
+    made: int = 0
 
 
 # Every option that changes parquet bytes is fixed here (and pyarrow is pinned).
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 9, "version": "2.6", "write_statistics": True}
+
+
+# What the build writes into corpus/ besides the data files and inputs.json.
+METADATA_FILES = ("release.json", "checksums.sha256", "README.md", LICENSE_FILE, "croissant.json")
 
 
 # Rows per parquet row group, fixed so that the files never depend on how the work was
@@ -104,6 +122,7 @@ class _Job:
     root: Path
     entries: tuple[ManifestEntry, ...]
     splits: Mapping[str, str]
+    cache: RowCache | None
 
 
 @dataclass
@@ -111,6 +130,8 @@ class _Chunk:
     tables: dict[tuple[str, str], pa.Table]  # (config, split) -> rows of the chunk's documents
     links: Links
     summary: Summary
+    fingerprints: dict[str, str]  # doc_id -> fingerprint (corpus/fingerprints.py)
+    made: int  # documents whose rows were made, not taken from the cache
 
 
 # The entity registry, which names the speakers of attributions: set before the workers fork
@@ -123,38 +144,60 @@ def _share_entities(entities: Mapping[str, Entity]) -> None:
     _entities = entities
 
 
+def _piece_of(lay: Layout, entry: ManifestEntry, split: str, gold_bytes: bytes | None) -> Piece:
+    doc = Document(entry, decode_text(read_bytes(lay.seeds / entry.file)))
+    gold_path = lay.gold / f"{entry.doc_id}.json"
+    gold = parse_model(str(gold_path), gold_bytes, GoldFile)[0] if gold_bytes is not None else None
+    return make_piece(doc, gold, split, _entities)
+
+
 def _rows_of(job: _Job) -> _Chunk:
-    """The rows of a chunk of documents, read from disk (runs in a worker process)."""
+    """The rows of a chunk of documents, from the cache or made from the files (runs in a worker)."""
     lay = Layout(job.root)
     rows: dict[tuple[str, str], list[Row]] = {}
     links, summary = Links(), Summary()
+    fingerprints: dict[str, str] = {}
+    made = 0
     for entry in job.entries:
-        doc = Document(entry, decode_text(read_bytes(lay.seeds / entry.file)))
         gold_path = lay.gold / f"{entry.doc_id}.json"
-        gold = parse_model(str(gold_path), read_bytes(gold_path), GoldFile)[0] if gold_path.exists() else None
+        gold_bytes = read_bytes(gold_path) if gold_path.exists() else None
         split = job.splits[entry.story_id]
-        for config, doc_rows in document_rows(doc, gold, split, links, _entities).items():
+        fingerprint = document_fingerprint(entry, split, gold_bytes, _entities)
+        fingerprints[entry.doc_id] = fingerprint
+        piece = job.cache.get(fingerprint) if job.cache is not None else None
+        if piece is None:
+            piece = _piece_of(lay, entry, split, gold_bytes)
+            made += 1
+            if job.cache is not None:
+                job.cache.put(fingerprint, piece)
+        for config, doc_rows in piece.rows.items():
             rows.setdefault((config, split), []).extend(doc_rows)
-        summary.add(doc, gold)
+        links.merge(piece.links)
+        summary.merge(piece.summary)
     tables = {key: pa.Table.from_pylist(found, schema=CONFIGS[key[0]].arrow_schema) for key, found in rows.items()}
-    return _Chunk(tables, links, summary)
+    return _Chunk(tables, links, summary, fingerprints, made)
 
 
-def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
+def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None = None) -> Written:
     """Build into ``folder`` (which must be new) from inputs that validate: data files, checksums,
-    release.json, README.md. The caller validates (``build`` does; the corpus check runs on clean inputs).
+    release.json, inputs.json, README.md. The caller validates (``build`` does; the corpus check
+    runs on clean inputs).
 
     Documents stream through in doc_id order, ``CHUNK`` at a time (over ``jobs``
     processes); memory holds the rows of a few chunks and the registries, never the corpus.
+    With a ``cache``, a document whose fingerprint it holds is not read nor tokenised again;
+    the files are the same bytes either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
     repo = Repository.load(root, read_seeds=False)
     assert repo.manifest is not None and repo.entities is not None and repo.clusters is not None
     splits = story_splits(repo)
     entries = sorted(repo.manifest.documents, key=lambda e: e.doc_id)
-    work = [_Job(root, tuple(entries[i : i + CHUNK]), splits) for i in range(0, len(entries), CHUNK)]
+    work = [_Job(root, tuple(entries[i : i + CHUNK]), splits, cache) for i in range(0, len(entries), CHUNK)]
     sinks: dict[tuple[str, str], _ParquetSink] = {}
     links, summary = Links(), Summary()
+    fingerprints: dict[str, str] = {}
+    made = 0
 
     def sink(config: str, split: str) -> _ParquetSink:
         if (config, split) not in sinks:
@@ -162,10 +205,13 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
         return sinks[config, split]
 
     def add(chunk: _Chunk) -> None:
+        nonlocal made
         for (config, split), table in chunk.tables.items():
             sink(config, split).add(table)
         links.merge(chunk.links)
         summary.merge(chunk.summary)
+        fingerprints.update(chunk.fingerprints)
+        made += chunk.made
 
     _share_entities(repo.entities)
     if jobs > 1 and len(work) > 1:
@@ -196,8 +242,9 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
                 counts[config][split] = out.rows
                 sizes[config][split] = arrow_bytes(out.path)
                 files[f"data/{config}/{split}.parquet"] = sha256_file(out.path)
-    fingerprint = hashlib.sha256("".join(f"{p} {h}\n" for p, h in sorted(files.items())).encode()).hexdigest()
-    release = Release(corpus_version(root), fingerprint, files, counts, sizes)
+    fingerprint = data_fingerprint(files)
+    version = corpus_version(root)
+    release = Release(version, fingerprint, files, counts, sizes)
     (folder / "release.json").write_text(
         dumps(
             {
@@ -214,10 +261,15 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1) -> Release:
     (folder / "README.md").write_text(dataset_card(release, summary), encoding="utf-8")
     (folder / LICENSE_FILE).write_text(LICENSE_TEXT, encoding="utf-8")
     (folder / "croissant.json").write_text(dumps(croissant_metadata(release, summary)), encoding="utf-8")
-    return release
+    others = {name: sha256_file(folder / name) for name in METADATA_FILES}
+    inputs = Inputs(version, shared_fingerprints(root), fingerprints, built_with(), others)
+    (folder / INPUTS_FILE).write_text(dumps(inputs.to_json()), encoding="utf-8")
+    if cache is not None:
+        cache.keep_only(fingerprints.values())
+    return Written(release, inputs, made)
 
 
-def build(root: Path, out: Path | None = None, jobs: int = 1) -> Built:
+def build(root: Path, out: Path | None = None, jobs: int = 1, *, cache: bool = True) -> Built:
     """Build ``root``'s corpus into ``out`` (default ``root/corpus``), replacing it only on success.
 
     ``jobs`` > 1 makes the rows in that many processes; the files are the same bytes. The
@@ -226,6 +278,8 @@ def build(root: Path, out: Path | None = None, jobs: int = 1) -> Built:
     what), and swaps the new folder in so that every crash leaves the old corpus or the new
     one, complete (``core/swap.py``). The default ``corpus/`` must resolve inside ``root``
     (``OutsideRepository``); ``out`` is the caller's explicit choice and may be anywhere.
+    ``cache``: reuse and keep the rows of unchanged documents in ``root/.newsclaims-cache``
+    (``corpus/cache.py``); the files are the same bytes with it or without.
     """
     target = out or root / "corpus"
     if out is None:
@@ -235,10 +289,11 @@ def build(root: Path, out: Path | None = None, jobs: int = 1) -> Built:
         problems = check_inputs(root, jobs=jobs).problems
         if problems:
             raise BuildError(problems, recovered)
+        row_cache = RowCache.of(root) if cache else None
         work = swap.work_folder(target)
         try:
-            release = write_corpus(root, work, jobs)
+            written = write_corpus(root, work, jobs, row_cache)
             swap.swap_in(work, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    return Built(**vars(release), recovered=tuple(recovered))
+    return Built(**vars(written.release), recovered=tuple(recovered), made=written.made)

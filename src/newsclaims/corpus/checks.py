@@ -27,7 +27,10 @@ from newsclaims.core.problems import Problem, problem
 from newsclaims.corpus.build import write_corpus
 from newsclaims.corpus.derived import mismatched_names, mismatched_uids, siblings, uid_paths
 from newsclaims.corpus.features import CONFIGS, twin_name
-from newsclaims.corpus.release import VERSION_HEADING, sha256_file
+from newsclaims.corpus.fingerprints import INPUTS_FILE, Inputs, built_with, fingerprints_of, shared_fingerprints
+from newsclaims.corpus.release import VERSION_HEADING, corpus_version, data_fingerprint, sha256_file
+from newsclaims.validation.repository import Repository
+from newsclaims.validation.sources import story_splits
 
 FINGERPRINT = re.compile(r"fingerprint ([0-9a-f]{16,64})")
 log = logging.getLogger(__name__)
@@ -36,13 +39,14 @@ BUILD_HINT = "run `newsclaims build` (or `make corpus`) and commit corpus/"
 
 def _digests(folder: Path) -> dict[str, str]:
     # Hashes, not contents: a corpus of 10^5 documents does not fit twice in memory.
-    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {name: sha256_file(folder / name) for name in sorted(_files_in(folder))}
 
 
-def check_fresh(root: Path, corpus: Path, jobs: int = 1) -> tuple[list[Problem], str | None]:
-    """NC601: byte-equal to a fresh build (made with ``jobs`` processes). Returns its fingerprint for NC606."""
+def check_rebuilt(root: Path, corpus: Path, jobs: int = 1) -> tuple[list[Problem], str | None]:
+    """NC601, the full check: byte-equal to a build from scratch (made with ``jobs`` processes, no
+    cache). Returns the fresh build's fingerprint for NC606."""
     with tempfile.TemporaryDirectory() as tmp:
-        release = write_corpus(root, Path(tmp), jobs)
+        release = write_corpus(root, Path(tmp), jobs).release
         fresh = _digests(Path(tmp))
     committed = _digests(corpus)
     out = []
@@ -53,6 +57,86 @@ def check_fresh(root: Path, corpus: Path, jobs: int = 1) -> tuple[list[Problem],
             )
             out.append(problem("NC601", display(corpus / name), "", "file", f"{state}: {BUILD_HINT}"))
     return out, release.fingerprint
+
+
+def _recorded_inputs(corpus: Path) -> tuple[Inputs | None, list[Problem]]:
+    path = corpus / INPUTS_FILE
+    if not os.path.lexists(path):
+        return None, [problem("NC601", display(path), "", "file", f"missing: {BUILD_HINT}")]
+    try:
+        return Inputs.from_json(loads(read_bytes(path))), []
+    except (Unreadable, OSError, ValueError) as e:
+        return None, [
+            problem("NC601", display(path), "", "file", f"not an inputs record of this version ({e}): {BUILD_HINT}")
+        ]
+
+
+def check_unchanged(root: Path, corpus: Path) -> tuple[list[Problem], str | None] | None:
+    """NC601 without a build: the inputs are those ``corpus/inputs.json`` records, and every file
+    of ``corpus/`` is one the build wrote (by its sha256). Returns the data's fingerprint for
+    NC606, or None when the corpus was built with other versions of the distributions that
+    make its bytes (then only a build can tell: ``check_rebuilt``).
+
+    Reads the manifest, the registries and each gold file (a document's seed is pinned by its
+    manifest entry), never a seed; tokenises nothing. It trusts inputs.json to say what the
+    build read: ``validate --rebuild`` (and every ``release``) compares with a real build."""
+    recorded, unreadable = _recorded_inputs(corpus)
+    if recorded is None:
+        return unreadable, None
+    installed = built_with()
+    if recorded.built_with != installed:
+        changed = ", ".join(
+            f"{name} {recorded.built_with.get(name, '?')} -> {installed[name]}"
+            for name in sorted(installed)
+            if recorded.built_with.get(name) != installed[name]
+        )
+        log.warning("newsclaims: corpus/ was built with other versions (%s): comparing with a fresh build", changed)
+        return None
+    label = display(corpus / INPUTS_FILE)
+    out = []
+    version = corpus_version(root)
+    if recorded.version != version:
+        out.append(
+            problem(
+                "NC601",
+                label,
+                "",
+                "version",
+                f"built as corpus {recorded.version}, CHANGELOG.md says {version}: {BUILD_HINT}",
+            )
+        )
+    for name, digest in sorted(shared_fingerprints(root).items()):
+        if recorded.shared.get(name) != digest:
+            out.append(problem("NC601", label, "", f"shared.{name}", f"{name} changed since the build: {BUILD_HINT}"))
+    repo = Repository.load(root, read_seeds=False)
+    assert repo.manifest is not None and repo.entities is not None
+    now = fingerprints_of(root, repo.manifest.documents, story_splits(repo), repo.entities)
+    for doc_id in sorted(set(now) | set(recorded.documents)):
+        if doc_id not in recorded.documents:
+            state = "added since the build"
+        elif doc_id not in now:
+            state = "in the corpus but no longer in the manifest"
+        elif now[doc_id] != recorded.documents[doc_id]:
+            state = "its manifest entry, gold file, split or a speaker's registry record changed since the build"
+        else:
+            continue
+        out.append(problem("NC601", label, doc_id, "documents", f"{state}: {BUILD_HINT}"))
+    release = loads(read_bytes(corpus / "release.json"))  # readable: check_files said so before
+    written = {**recorded.files, **release["files"]}  # what the build wrote (but inputs.json) -> sha256
+    expected = {INPUTS_FILE, *written}
+    on_disk = _files_in(corpus)
+    for name in sorted(on_disk | expected):
+        if name not in on_disk:
+            out.append(problem("NC601", display(corpus / name), "", "file", f"missing: {BUILD_HINT}"))
+        elif name not in expected:
+            out.append(problem("NC601", display(corpus / name), "", "file", f"not produced by the build: {BUILD_HINT}"))
+        elif name in written and sha256_file(corpus / name) != written[name]:
+            out.append(problem("NC601", display(corpus / name), "", "file", f"stale: {BUILD_HINT}"))
+    return out, data_fingerprint(release["files"])
+
+
+def _files_in(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
 
 
 def _class_label_paths(features: Features) -> list[tuple[list[str], ClassLabel]]:
@@ -243,8 +327,12 @@ def check_version(root: Path, fresh_fingerprint: str) -> list[Problem]:
     return []
 
 
-def check_corpus(root: Path, jobs: int = 1, *, locked: bool = False) -> list[Problem]:
+def check_corpus(root: Path, jobs: int = 1, *, locked: bool = False, rebuild: bool = False) -> list[Problem]:
     """Every NC6xx rule; call only on a repository whose inputs validate (the build needs them).
+
+    NC601 compares the inputs with those ``corpus/inputs.json`` records (``check_unchanged``);
+    ``rebuild`` compares ``corpus/`` byte for byte with a build from scratch instead
+    (``check_rebuilt``: slower, and it also catches a change of the code that makes rows).
 
     Holds the repository lock shared while it reads (a build running meanwhile is waited
     for), after recovering what a killed build left (said on stderr through ``logging``);
@@ -253,17 +341,17 @@ def check_corpus(root: Path, jobs: int = 1, *, locked: bool = False) -> list[Pro
     """
     corpus = root / "corpus"
     if locked:  # the caller's own work folders are next to corpus/: not leftovers
-        return _check_locked(root, corpus, jobs, leftovers=False)
+        return _check_locked(root, corpus, jobs, rebuild, leftovers=False)
     try:
         with swap.reading(root, corpus) as recovered:
             for line in recovered:
                 log.warning("newsclaims: %s", line)
-            return _check_locked(root, corpus, jobs)
+            return _check_locked(root, corpus, jobs, rebuild)
     except swap.RecoveryFailed as e:
         return [problem("NC100", display(corpus), "", "", e.strerror or str(e))]
 
 
-def _check_locked(root: Path, corpus: Path, jobs: int, leftovers: bool = True) -> list[Problem]:
+def _check_locked(root: Path, corpus: Path, jobs: int, rebuild: bool, leftovers: bool = True) -> list[Problem]:
     stale = [
         problem("NC601", display(path), "", "file", f"left by an interrupted build and not recovered: {BUILD_HINT}")
         for path in (swap.leftovers(corpus) if leftovers else [])
@@ -272,12 +360,15 @@ def _check_locked(root: Path, corpus: Path, jobs: int, leftovers: bool = True) -
         return [*stale, problem("NC100", display(corpus), "", "", f"not a folder: {BUILD_HINT}")]
     if not corpus.is_dir():
         return stale  # not built yet: nothing to be stale
-    out = stale + check_files(corpus)
+    files_problems = check_files(corpus)
+    out = stale + files_problems
     text, unreadable = _read_changelog(root)
     if text is None or VERSION_HEADING.search(text) is None:
         # The build takes its version from the changelog: without one there is no fresh build to compare.
         return out + (unreadable or check_version(root, ""))
-    fresh_problems, fingerprint = check_fresh(root, corpus, jobs)
+    release_unreadable = any(p.code == "NC100" and p.path == display(corpus / "release.json") for p in files_problems)
+    checked = None if rebuild or release_unreadable else check_unchanged(root, corpus)
+    fresh_problems, fingerprint = checked if checked is not None else check_rebuilt(root, corpus, jobs)
     out += fresh_problems
     if fingerprint is not None:
         out += check_version(root, fingerprint)

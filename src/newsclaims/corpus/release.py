@@ -20,6 +20,11 @@ class Release:
     num_bytes: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
+def data_fingerprint(files: dict[str, str]) -> str:
+    """The fingerprint of a release's data: a hash of its data files' paths and sha256s."""
+    return hashlib.sha256("".join(f"{p} {h}\n" for p, h in sorted(files.items())).encode()).hexdigest()
+
+
 def corpus_version(root: Path) -> str:
     """The newest ``## corpus X.Y.Z`` entry of CHANGELOG.md: every data version is documented there."""
     changelog = root / "CHANGELOG.md"

@@ -174,6 +174,31 @@ class Summary:
             mine.update(theirs)
         self.example = self.example or other.example
 
+    def to_json(self) -> Row:
+        return {
+            "documents": self.documents,
+            "annotated": self.annotated,
+            "outlets": sorted(self.outlets),
+            "stories": sorted(self.stories),
+            "annotators": sorted(self.annotators),
+            "rounds": sorted(self.rounds),
+            "methods": sorted(self.methods),
+            "example": self.example,
+        }
+
+    @classmethod
+    def from_json(cls, data: Row) -> Summary:
+        return cls(
+            documents=data["documents"],
+            annotated=data["annotated"],
+            outlets=set(data["outlets"]),
+            stories=set(data["stories"]),
+            annotators=set(data["annotators"]),
+            rounds=set(data["rounds"]),
+            methods=set(data["methods"]),
+            example=data["example"],
+        )
+
 
 @dataclass
 class Links:
@@ -190,6 +215,17 @@ class Links:
             self.speaker_docs[entity_id] += docs
         for cluster_id, rows in other.members.items():
             self.members[cluster_id] += rows
+
+    def to_json(self) -> Row:
+        return {"mention_docs": self.mention_docs, "speaker_docs": self.speaker_docs, "members": self.members}
+
+    @classmethod
+    def from_json(cls, data: Row) -> Links:
+        links = cls()
+        links.mention_docs.update(data["mention_docs"])
+        links.speaker_docs.update(data["speaker_docs"])
+        links.members.update(data["members"])
+        return links
 
 
 def document_rows(
