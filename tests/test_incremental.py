@@ -207,3 +207,17 @@ def test_only_a_rebuild_sees_a_change_of_the_row_code(built: Path, monkeypatch: 
     assert found(built) == set()
     stale = {path for code, path, _, _ in found(built, rebuild=True) if code == "NC601"}
     assert {p for p in stale if p.startswith("corpus/data/claims/")}
+
+
+def test_the_commands(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    n = len(documents(built))
+    assert main(["build"]) == 0
+    assert f"rows of 0 of {n} document(s) made" in capsys.readouterr().out
+    flip_first_claim(a_gold_file(built))
+    assert main(["build", "--no-cache"]) == 0
+    assert f"rows of {n} of {n} document(s) made" in capsys.readouterr().out
+    flip_first_claim(a_gold_file(built))  # back to the inputs of the corpus before the last build
+    assert main(["validate"]) == 1
+    assert f"{INPUTS}:{a_gold_file(built).stem}:documents: NC601 " in capsys.readouterr().out
+    assert main(["validate", "--rebuild"]) == 1
+    assert "corpus/data/" in capsys.readouterr().out
