@@ -17,8 +17,12 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, MiniRepo
 
-HEAVY = ("datasets", "pyarrow", "spacy", "label_studio_sdk", "pandas", "huggingface_hub", "pydantic")
-EXTRAS = {"corpus": ("datasets", "pyarrow", "spacy", "huggingface_hub", "yaml"), "labelstudio": ("label_studio_sdk",)}
+HEAVY = ("datasets", "pyarrow", "spacy", "label_studio_sdk", "pandas", "huggingface_hub", "pydantic", "ray")
+EXTRAS = {
+    "corpus": ("datasets", "pyarrow", "spacy", "huggingface_hub", "yaml"),
+    "labelstudio": ("label_studio_sdk",),
+    "ray": ("ray",),
+}
 
 RUN = """
 import json, sys
@@ -88,6 +92,8 @@ def test_validate_works_without_any_extra(mini: MiniRepo) -> None:
         (["validate"], "corpus"),  # the repository has a corpus/ to check
         (["round", "push", "r1"], "labelstudio"),
         (["round", "pull", "r1"], "labelstudio"),
+        (["validate", "--engine", "ray"], "ray"),
+        (["build", "--engine", "ray"], "ray"),
     ],
 )
 def test_a_command_that_needs_a_missing_extra_names_it_in_one_line(mini: MiniRepo, args: list[str], extra: str) -> None:
@@ -118,7 +124,8 @@ def test_constraints_pin_every_extra() -> None:
         for line in (REPO_ROOT / "constraints.txt").read_text().splitlines()
         if "==" in line
     }
-    for name in ("datasets", "pyarrow", "spacy", "label-studio-sdk", "huggingface-hub", "import-linter", "grimp"):
+    extras = ("datasets", "pyarrow", "spacy", "label-studio-sdk", "huggingface-hub", "ray")
+    for name in (*extras, "import-linter", "grimp"):
         assert name in pinned, name
 
 

@@ -29,6 +29,7 @@ from newsclaims.cli.common import os_error_line
 from newsclaims.core.extras import MissingExtra
 from newsclaims.core.paths import OutsideRepository
 from newsclaims.core.swap import RepositoryBusy
+from newsclaims.engines.base import EngineFailed
 
 # In the order `newsclaims --help` lists them.
 COMMAND_GROUPS = (check, schema, seeds, splits, build, release, rounds, entities, clusters, synth, interchange)
@@ -49,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.func(args)
         sys.stdout.flush()
-    except MissingExtra as e:
+    except (MissingExtra, EngineFailed) as e:
         print(f"newsclaims {args.command}: {e}", file=sys.stderr)
         return 2
     except (OutsideRepository, RepositoryBusy) as e:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from newsclaims.cli.common import Subcommands, os_error_line, repository_root
+from newsclaims.cli.common import Subcommands, add_engine_options, engine_of, os_error_line, repository_root
 from newsclaims.core.extras import require
 from newsclaims.core.problems import format_text
 
@@ -18,8 +18,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     from newsclaims.corpus.build import BuildError, build
 
     root = repository_root(args.root)
+    out = Path(args.out) if args.out else None
     try:
-        release = build(root, Path(args.out) if args.out else None, jobs=args.jobs)
+        with engine_of(args) as engine:
+            if engine is None:
+                release = build(root, out, jobs=args.jobs)
+            else:
+                from newsclaims.engines.building import build_on
+
+                release = build_on(engine, root, out)
     except BuildError as e:
         for line in e.recovered:
             print(f"newsclaims build: {line}", file=sys.stderr)
@@ -47,4 +54,5 @@ def register(sub: Subcommands) -> None:
     b.add_argument("--root", help="repository folder (default: the one here)")
     b.add_argument("--out", help="corpus folder (default: corpus/ of the repository)")
     b.add_argument("--jobs", type=int, default=1, help="processes for validation and rows (same bytes; default 1)")
+    add_engine_options(b)
     b.set_defaults(func=cmd_build)

@@ -7,12 +7,13 @@ import json
 import sys
 
 from newsclaims.api import validate
-from newsclaims.cli.common import Subcommands
+from newsclaims.cli.common import Subcommands, add_engine_options, engine_of
 from newsclaims.core.problems import RULES, exit_code, format_json, format_text
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    problems = validate(*args.paths, corpus=not args.inputs_only, jobs=args.jobs)
+    with engine_of(args) as engine:
+        problems = validate(*args.paths, corpus=not args.inputs_only, jobs=args.jobs, engine=engine)
     out = format_json(problems) if args.format == "json" else format_text(problems)
     sys.stdout.write(out)
     code = exit_code(problems)
@@ -41,6 +42,7 @@ def register(sub: Subcommands) -> None:
         action="store_true",
         help="skip the corpus rules NC6xx (they rebuild the corpus: minutes at 10^5 documents)",
     )
+    add_engine_options(v)
     v.set_defaults(func=cmd_validate)
     r = sub.add_parser("rules", help="list every validation rule with its code")
     r.add_argument("--format", choices=["text", "json"], default="text")

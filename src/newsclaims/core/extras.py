@@ -8,6 +8,7 @@ from importlib.util import find_spec
 EXTRAS = {
     "corpus": "the corpus build and its checks (datasets, pyarrow, spaCy)",
     "labelstudio": "pushing rounds to and pulling exports from a running Label Studio (label-studio-sdk)",
+    "ray": "validating and building on a distributed engine, Ray Data (ray[data])",
 }
 
 

@@ -10,7 +10,7 @@ from newsclaims.core.layout import Layout, display, find_root
 from newsclaims.core.problems import Problem, problem
 from newsclaims.schema.shape import parse_kind
 from newsclaims.validation.index import Index
-from newsclaims.validation.stream import check_gold_files, lazy_registries, validate_repository
+from newsclaims.validation.stream import UnitRunner, check_gold_files, lazy_registries, validate_repository
 
 
 def _is_repository_file(path: Path, lay: Layout) -> bool:
@@ -44,12 +44,13 @@ class InputsChecked:
     clean_repositories: list[Path] = field(default_factory=list)
 
 
-def check_inputs(*paths: str | Path, jobs: int = 1) -> InputsChecked:
+def check_inputs(*paths: str | Path, jobs: int = 1, runner: UnitRunner | None = None) -> InputsChecked:
     """Every problem of the inputs in the given files or repositories; no path means the current repository.
 
     A folder is checked as a whole repository (seeds, manifest, registries, gold files, round
     files); a file is checked with its repository as context. ``jobs`` > 1 checks the documents
-    in that many processes; the result is the same.
+    in that many processes, ``runner`` on another executor (``newsclaims.engines``); the result
+    is the same.
     """
     targets = [Path(p) for p in paths] or [find_root(Path.cwd()) or Path.cwd()]
     repos: dict[Path, list[Problem]] = {}
@@ -64,7 +65,7 @@ def check_inputs(*paths: str | Path, jobs: int = 1) -> InputsChecked:
                     problem("NC100", display(target), "", "", "not a newsclaims repository: no seeds/manifest.json")
                 )
                 continue
-            inputs = validate_repository(root, jobs)
+            inputs = validate_repository(root, jobs, runner)
             found.update(inputs)
             if not inputs:
                 clean.append(root)

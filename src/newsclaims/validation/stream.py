@@ -215,21 +215,27 @@ def _units(lay: Layout, entries: list[Listed], first: dict[str, Listed]) -> tupl
     return units, folders
 
 
-def validate_repository(root: Path, jobs: int = 1) -> list[Problem]:
-    """NC1xx-NC5xx over a whole repository, document by document."""
+# Another executor of ``check_units`` (``newsclaims.engines``): given every unit, their context
+# and what this process finds meanwhile (``Index.listing_problems``), what checking them all finds,
+# ``meanwhile``'s problems included, as ``_in_parallel`` gives it.
+UnitRunner = Callable[[list[Unit], Context, Callable[[], list[Problem]]], Checked]
+
+
+def validate_repository(root: Path, jobs: int = 1, runner: UnitRunner | None = None) -> list[Problem]:
+    """NC1xx-NC5xx over a whole repository, document by document (by ``runner`` when given)."""
     # Nothing made here holds a cycle, and the collector would rescan every object made so
     # far again and again: the 10^5 manifest entries while they load, and the registries
     # while the documents are checked.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _validate_repository(root, jobs)
+        return _validate_repository(root, jobs, runner)
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate_repository(root: Path, jobs: int) -> list[Problem]:
+def _validate_repository(root: Path, jobs: int, runner: UnitRunner | None) -> list[Problem]:
     lay = Layout(root)
     index = Index.load(root)
     out = index.problems + layout_problems(root)
@@ -239,7 +245,9 @@ def _validate_repository(root: Path, jobs: int) -> list[Problem]:
     assert isinstance(registries.documents, SeedTexts)  # what lazy_registries gives with entries
     units, folders = _units(lay, index.entries, registries.documents.entries)
     ctx = Context(registries, display(lay.manifest), display(lay.seeds), str(lay.seeds), tuple(folders))
-    if jobs > 1 and len(units) > 1:
+    if runner is not None:
+        checked = runner(units, ctx, index.listing_problems)
+    elif jobs > 1 and len(units) > 1:
         checked = _in_parallel(units, ctx, jobs, index.listing_problems)
     else:
         checked = Checked(index.listing_problems())
