@@ -659,7 +659,19 @@ def main() -> int:
         "--rounds",
         help="instead: round commands, ROUND,REPOSITORY pages (e.g. 2000,20000) (benchmarks/rounds.md)",
     )
+    ap.add_argument(
+        "--incremental",
+        help="instead: the incremental build and the corpus check at these sizes, e.g. 20000,100000 "
+        "(benchmarks/incremental.md)",
+    )
     args = ap.parse_args()
+    if args.incremental:
+        from bench_incremental import bench_incremental, incremental_markdown
+
+        with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+            incremental = bench_incremental([int(n) for n in args.incremental.split(",")], Path(tmp))
+        write_case(Path(args.out), "incremental", incremental, incremental_markdown(incremental))
+        return 0
     if args.rounds:
         round_size, repo_size = (int(x) for x in args.rounds.split(","))
         with tempfile.TemporaryDirectory(dir=args.work) as tmp:

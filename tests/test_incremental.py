@@ -56,6 +56,10 @@ def built(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def cache_entries(root: Path) -> list[Path]:
+    return sorted(p for p in (root / CACHE_FOLDER / "rows").rglob("*") if p.is_file())
+
+
 def a_gold_file(root: Path) -> Path:
     return root / "annotations/gold" / f"{gold_doc_ids(root)[0]}.json"
 
@@ -87,7 +91,7 @@ def test_one_changed_page_is_the_only_one_made_again(built: Path, tmp_path: Path
     assert build(built).made == 1
     assert digests(built / "corpus") == from_scratch(built, tmp_path)
     # The cache keeps one build's rows: the entry of the old version of the page is gone.
-    assert len(list((built / CACHE_FOLDER / "rows").rglob("*.json"))) == len(documents(built))
+    assert len(cache_entries(built)) == len(documents(built))
 
 
 def test_a_speakers_registry_record_is_part_of_the_key(built: Path, tmp_path: Path) -> None:
@@ -107,10 +111,14 @@ def test_a_speakers_registry_record_is_part_of_the_key(built: Path, tmp_path: Pa
 
 
 def test_a_damaged_entry_is_made_again(built: Path, tmp_path: Path) -> None:
-    entries = sorted((built / CACHE_FOLDER / "rows").rglob("*.json"))
-    entries[0].write_bytes(entries[0].read_bytes()[:-20])  # cut short, as a crash might leave it
-    entries[1].write_text(json.dumps({"key": "not this one", "piece": {}}), encoding="utf-8")
+    first, second = cache_entries(built)[:2]
+    intact = first.read_bytes()
+    first.write_bytes(intact[:-20])  # cut short, as a crash might leave it
+    second.write_bytes(intact)  # intact, but another document's
     assert build(built).made == 2
+    assert digests(built / "corpus") == from_scratch(built, tmp_path)
+    cache_entries(built)[0].write_bytes(b"not an entry")
+    assert build(built).made == 1
     assert digests(built / "corpus") == from_scratch(built, tmp_path)
 
 

@@ -22,7 +22,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     try:
         with engine_of(args) as engine:
             if engine is None:
-                release = build(root, out, jobs=args.jobs)
+                release = build(root, out, jobs=args.jobs, cache=not args.no_cache)
             else:
                 from newsclaims.engines.building import build_on
 
@@ -44,7 +44,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     rows = sum(n for per_split in release.counts.values() for n in per_split.values())
     print(
         f"built corpus {release.version}: {len(release.files)} data files, {rows} rows, "
-        f"fingerprint {release.fingerprint[:16]}"
+        f"fingerprint {release.fingerprint[:16]}; rows of {release.made} of "
+        f"{sum(release.counts.get('documents', {}).values())} document(s) made, the others' from the cache"
     )
     return 0
 
@@ -55,4 +56,9 @@ def register(sub: Subcommands) -> None:
     b.add_argument("--out", help="corpus folder (default: corpus/ of the repository)")
     b.add_argument("--jobs", type=int, default=1, help="processes for validation and rows (same bytes; default 1)")
     add_engine_options(b)
+    b.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="make every document's rows, without reading or writing .newsclaims-cache/ (same bytes)",
+    )
     b.set_defaults(func=cmd_build)

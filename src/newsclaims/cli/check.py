@@ -13,7 +13,9 @@ from newsclaims.core.problems import RULES, exit_code, format_json, format_text
 
 def cmd_validate(args: argparse.Namespace) -> int:
     with engine_of(args) as engine:
-        problems = validate(*args.paths, corpus=not args.inputs_only, jobs=args.jobs, engine=engine)
+        problems = validate(
+            *args.paths, corpus=not args.inputs_only, jobs=args.jobs, rebuild=args.rebuild, engine=engine
+        )
     out = format_json(problems) if args.format == "json" else format_text(problems)
     sys.stdout.write(out)
     code = exit_code(problems)
@@ -40,7 +42,12 @@ def register(sub: Subcommands) -> None:
     v.add_argument(
         "--inputs-only",
         action="store_true",
-        help="skip the corpus rules NC6xx (they rebuild the corpus: minutes at 10^5 documents)",
+        help="skip the corpus rules NC6xx",
+    )
+    v.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="NC601 by a build from scratch, byte for byte, not from corpus/inputs.json (what release --tag does)",
     )
     add_engine_options(v)
     v.set_defaults(func=cmd_validate)

@@ -30,10 +30,17 @@ from newsclaims.corpus.cache import RowCache
 from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
 from newsclaims.corpus.features import CONFIGS
-from newsclaims.corpus.fingerprints import INPUTS_FILE, Inputs, built_with, document_fingerprint, shared_fingerprints
+from newsclaims.corpus.fingerprints import (
+    INPUTS_FILE,
+    Inputs,
+    built_with,
+    document_fingerprint,
+    shared_fingerprints,
+    speaker_records,
+)
 from newsclaims.corpus.pieces import Piece, make_piece
 from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data_fingerprint, sha256_file
-from newsclaims.corpus.tables import Links, Row, Summary, registry_rows, unreferenced
+from newsclaims.corpus.tables import Links, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.repository import Repository
@@ -94,7 +101,8 @@ class _ParquetSink:
 
     def add(self, table: pa.Table) -> None:
         if table.num_rows:
-            self.pending.append(table)
+            # Pieces carry no schema metadata (corpus/pieces.py); the writer adds the file's.
+            self.pending.append(table.replace_schema_metadata(None))
             self.buffered += table.num_rows
         while self.buffered >= self.group:
             self._flush(self.group)
@@ -131,6 +139,7 @@ class _Chunk:
     links: Links
     summary: Summary
     fingerprints: dict[str, str]  # doc_id -> fingerprint (corpus/fingerprints.py)
+    keys: list[str]  # the cache entries of the chunk's documents
     made: int  # documents whose rows were made, not taken from the cache
 
 
@@ -154,28 +163,34 @@ def _piece_of(lay: Layout, entry: ManifestEntry, split: str, gold_bytes: bytes |
 def _rows_of(job: _Job) -> _Chunk:
     """The rows of a chunk of documents, from the cache or made from the files (runs in a worker)."""
     lay = Layout(job.root)
-    rows: dict[tuple[str, str], list[Row]] = {}
+    tables: dict[tuple[str, str], list[pa.Table]] = {}
     links, summary = Links(), Summary()
     fingerprints: dict[str, str] = {}
+    keys: list[str] = []
     made = 0
     for entry in job.entries:
         gold_path = lay.gold / f"{entry.doc_id}.json"
         gold_bytes = read_bytes(gold_path) if gold_path.exists() else None
         split = job.splits[entry.story_id]
-        fingerprint = document_fingerprint(entry, split, gold_bytes, _entities)
+        fingerprint = document_fingerprint(entry, split, gold_bytes)
         fingerprints[entry.doc_id] = fingerprint
-        piece = job.cache.get(fingerprint) if job.cache is not None else None
+        piece = None
+        if job.cache is not None:
+            keys.append(job.cache.key(fingerprint, speaker_records(gold_bytes, _entities)))
+            piece = job.cache.get(keys[-1])
         if piece is None:
             piece = _piece_of(lay, entry, split, gold_bytes)
             made += 1
             if job.cache is not None:
-                job.cache.put(fingerprint, piece)
-        for config, doc_rows in piece.rows.items():
-            rows.setdefault((config, split), []).extend(doc_rows)
+                job.cache.put(keys[-1], piece)
+        for config, table in piece.tables.items():
+            tables.setdefault((config, split), []).append(table)
         links.merge(piece.links)
         summary.merge(piece.summary)
-    tables = {key: pa.Table.from_pylist(found, schema=CONFIGS[key[0]].arrow_schema) for key, found in rows.items()}
-    return _Chunk(tables, links, summary, fingerprints, made)
+    # One contiguous table per config and split: the parent then handles a few large arrays,
+    # not a chunk of Arrow buffers per document and config.
+    joined = {key: pa.concat_tables(found).combine_chunks() for key, found in tables.items()}
+    return _Chunk(joined, links, summary, fingerprints, keys, made)
 
 
 def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None = None) -> Written:
@@ -197,6 +212,7 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None
     sinks: dict[tuple[str, str], _ParquetSink] = {}
     links, summary = Links(), Summary()
     fingerprints: dict[str, str] = {}
+    keys: list[str] = []
     made = 0
 
     def sink(config: str, split: str) -> _ParquetSink:
@@ -211,6 +227,7 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None
         links.merge(chunk.links)
         summary.merge(chunk.summary)
         fingerprints.update(chunk.fingerprints)
+        keys.extend(chunk.keys)
         made += chunk.made
 
     _share_entities(repo.entities)
@@ -265,7 +282,7 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None
     inputs = Inputs(version, shared_fingerprints(root), fingerprints, built_with(), others)
     (folder / INPUTS_FILE).write_text(dumps(inputs.to_json()), encoding="utf-8")
     if cache is not None:
-        cache.keep_only(fingerprints.values())
+        cache.keep_only(keys)
     return Written(release, inputs, made)
 
 

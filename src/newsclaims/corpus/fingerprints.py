@@ -2,14 +2,16 @@
 
 A document's rows are a pure function of its manifest entry (which pins the seed's sha256),
 its split, the bytes of its gold file, and the registry records of the speakers its
-attributions name. ``document_fingerprint`` hashes exactly those, so two builds that agree
-on a document's fingerprint agree on its rows, as long as the code that makes rows is the
-same (``recipe``). The rest of the corpus (registry rows, the card, the Croissant file)
-depends on the registries, the split table and the version: ``shared_fingerprint``.
+attributions name. ``document_fingerprint`` hashes the first three; ``speaker_records`` gives
+the last. The rest of the corpus (registry rows, the card, the Croissant file) depends on
+the registries, the split table and the version: ``shared_fingerprints``.
 
-The build records these in ``corpus/inputs.json``; the default corpus check (NC601) compares
-them with the inputs as they are now instead of rebuilding, and the row cache
-(``corpus/cache.py``) keys each document's rows by its fingerprint and the recipe.
+The build records the fingerprints and the shared hashes in ``corpus/inputs.json``; the
+default corpus check (NC601) compares them with the inputs as they are now instead of
+rebuilding (a registry change shows in the registry's hash, so a document's fingerprint
+need not cover its speakers, and the check parses no gold file). The row cache
+(``corpus/cache.py``) keys each document's rows by its fingerprint, its speaker records and
+the ``recipe``, so a registry edit remakes only the pages that quote the edited entities.
 """
 
 from __future__ import annotations
@@ -68,19 +70,25 @@ def speaker_ids(gold: bytes | None) -> list[str]:
     return sorted(found)
 
 
-def document_fingerprint(entry: ManifestEntry, split: str, gold: bytes | None, entities: Mapping[str, Entity]) -> str:
-    """The fingerprint of everything one document's rows are made from (see the module's docstring)."""
-    speakers = {}
-    for entity_id in speaker_ids(gold):
-        entity = entities.get(entity_id)
-        speakers[entity_id] = entity.model_dump(mode="json") if entity is not None else None
+def document_fingerprint(entry: ManifestEntry, split: str, gold: bytes | None) -> str:
+    """The fingerprint of what one document's rows are made from but the registry (see the module's docstring)."""
     return _sha256(
         b"document",
         _canonical(entry.model_dump(mode="json")),
         split.encode(),
         b"no gold" if gold is None else hashlib.sha256(gold).digest(),
-        _canonical(speakers),
     )
+
+
+def speaker_records(gold: bytes | None, entities: Mapping[str, Entity]) -> bytes:
+    """The registry records of the speakers a gold file names, canonical: what its attribution rows
+    copy from the registry (a missing one as null). Part of a document's cache key, not of its
+    fingerprint: a corpus check finds any registry change by the registry's own hash."""
+    speakers = {}
+    for entity_id in speaker_ids(gold):
+        entity = entities.get(entity_id)
+        speakers[entity_id] = entity.model_dump(mode="json") if entity is not None else None
+    return _canonical(speakers)
 
 
 def shared_fingerprints(root: Path) -> dict[str, str]:
@@ -157,14 +165,12 @@ class Inputs:
         return cls(data["version"], **tables)
 
 
-def fingerprints_of(
-    root: Path, entries: Iterable[ManifestEntry], splits: Mapping[str, str], entities: Mapping[str, Entity]
-) -> dict[str, str]:
+def fingerprints_of(root: Path, entries: Iterable[ManifestEntry], splits: Mapping[str, str]) -> dict[str, str]:
     """doc_id -> fingerprint of each entry, reading only the gold files (the entry pins the seed)."""
     gold_folder = Layout(root).gold
     out = {}
     for entry in entries:
         gold_path = gold_folder / f"{entry.doc_id}.json"
         gold = read_bytes(gold_path) if gold_path.exists() else None
-        out[entry.doc_id] = document_fingerprint(entry, splits[entry.story_id], gold, entities)
+        out[entry.doc_id] = document_fingerprint(entry, splits[entry.story_id], gold)
     return out

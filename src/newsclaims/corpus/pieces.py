@@ -1,30 +1,34 @@
-"""One document's share of the corpus: its rows in every config, its links, its summary."""
+"""One document's share of the corpus: its rows in every config as Arrow tables, its links, its summary."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+
+import pyarrow as pa
 
 from newsclaims.core.documents import Document
 from newsclaims.core.models import Entity, GoldFile, ManifestEntry
-from newsclaims.corpus.tables import Links, Row, Summary, document_rows
+from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.tables import Links, Summary, document_rows
+
+
+@cache
+def piece_schema(config: str) -> pa.Schema:
+    """A config's Arrow schema without the ``datasets`` features in its metadata: the parquet
+    writer adds them once per file, and they would otherwise be copied into every cached piece
+    (and ``Features.arrow_schema`` is rebuilt on every access)."""
+    return CONFIGS[config].arrow_schema.remove_metadata()
 
 
 @dataclass
 class Piece:
     """What one document adds to a build; a pure function of its fingerprint's inputs."""
 
-    rows: dict[str, list[Row]]  # config -> the document's rows (every config but the registries')
+    tables: dict[str, pa.Table]  # config -> rows (all configs but the registries), schema: piece_schema
     links: Links
     summary: Summary
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rows": self.rows, "links": self.links.to_json(), "summary": self.summary.to_json()}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Piece:
-        return cls(data["rows"], Links.from_json(data["links"]), Summary.from_json(data["summary"]))
 
 
 def make_piece(
@@ -33,4 +37,5 @@ def make_piece(
     links, summary = Links(), Summary()
     rows = document_rows(doc, gold, split, links, entities)
     summary.add(doc, gold)
-    return Piece(rows, links, summary)
+    tables = {config: pa.Table.from_pylist(found, schema=piece_schema(config)) for config, found in rows.items()}
+    return Piece(tables, links, summary)
