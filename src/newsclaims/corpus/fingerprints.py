@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from newsclaims.core.files import read_bytes
-from newsclaims.core.layout import Layout
+from newsclaims.core.layout import Layout, names_in
 from newsclaims.core.models import Entity, ManifestEntry
 
 INPUTS_FILE = "inputs.json"
@@ -167,10 +167,11 @@ class Inputs:
 
 def fingerprints_of(root: Path, entries: Iterable[ManifestEntry], splits: Mapping[str, str]) -> dict[str, str]:
     """doc_id -> fingerprint of each entry, reading only the gold files (the entry pins the seed)."""
-    gold_folder = Layout(root).gold
+    lay = Layout(root)
+    annotated = set(names_in(lay.gold, ".json"))  # one listing, not a stat per page
     out = {}
     for entry in entries:
-        gold_path = gold_folder / f"{entry.doc_id}.json"
-        gold = read_bytes(gold_path) if gold_path.exists() else None
+        name = f"{entry.doc_id}.json"
+        gold = read_bytes(lay.gold / name) if name in annotated else None
         out[entry.doc_id] = document_fingerprint(entry, splits[entry.story_id], gold)
     return out

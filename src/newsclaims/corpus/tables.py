@@ -6,6 +6,7 @@ tables (and the same parquet bytes).
 
 from __future__ import annotations
 
+import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -221,9 +222,13 @@ class Links:
 
     @classmethod
     def from_json(cls, data: Row) -> Links:
+        # Interned: a document's id comes once per mention, and the build holds every link
+        # until the registry rows are made (10^5 pages: millions of copies otherwise).
         links = cls()
-        links.mention_docs.update(data["mention_docs"])
-        links.speaker_docs.update(data["speaker_docs"])
+        for entity_id, docs in data["mention_docs"].items():
+            links.mention_docs[entity_id] = [sys.intern(d) for d in docs]
+        for entity_id, docs in data["speaker_docs"].items():
+            links.speaker_docs[entity_id] = [sys.intern(d) for d in docs]
         links.members.update(data["members"])
         return links
 

@@ -18,14 +18,14 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import cache
 from itertools import pairwise
-from typing import Any, cast
-
-import spacy
-from spacy.language import Language
+from typing import TYPE_CHECKING, Any, cast
 
 from newsclaims.core.models import GoldFile
 from newsclaims.core.spans import Interval
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, Vocab
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 
 def bio_names(vocab: type[Vocab]) -> list[str]:
@@ -38,6 +38,10 @@ NOISE_TAGS = bio_names(NoiseCategory)
 
 @cache
 def pipeline() -> Language:
+    # Imported on first use: the features (and with them the corpus check) need the tag
+    # names of this module, not spaCy, which takes a second to import.
+    import spacy
+
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
     return nlp
