@@ -5,6 +5,7 @@ Every cached build is compared byte for byte with a build from scratch of the sa
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -229,3 +230,20 @@ def test_the_commands(built: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert f"{INPUTS}:{a_gold_file(built).stem}:documents: NC601 " in capsys.readouterr().out
     assert main(["validate", "--rebuild"]) == 1
     assert "corpus/data/" in capsys.readouterr().out
+
+
+def test_a_data_file_and_its_listing_edited_together(built: Path) -> None:
+    """The values of a data file are taken as built only when release.json is the one the build
+    recorded: edit a file and its sha256 in release.json, and NC603 reads the file again."""
+    from test_corpus_rules import NOISE, out_of_range
+
+    out_of_range(built)
+    noise = built / NOISE
+    release_path = built / "corpus/release.json"
+    release = json.loads(release_path.read_text(encoding="utf-8"))
+    rel = noise.relative_to(built / "corpus").as_posix()
+    release["files"][rel] = hashlib.sha256(noise.read_bytes()).hexdigest()
+    release_path.write_text(json.dumps(release, indent=2) + "\n", encoding="utf-8")
+    problems = found(built)
+    assert ("NC603", f"corpus/{rel}", "-", "category") in problems
+    assert ("NC601", "corpus/release.json", "-", "file") in problems
