@@ -9,7 +9,7 @@ corpus behind (the previous one stays as it was).
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +43,7 @@ from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data
 from newsclaims.corpus.tables import Links, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
+from newsclaims.validation.stream import UnitRunner
 from newsclaims.validation.repository import Repository
 from newsclaims.validation.sources import InvalidInputs, story_splits
 
@@ -126,7 +127,10 @@ class _ParquetSink:
 
 
 @dataclass(frozen=True)
-class _Job:
+class Job:
+    """A chunk of work for ``rows_of``: ``CHUNK`` manifest entries in doc_id order, the splits
+    of their stories, the cache (or None)."""
+
     root: Path
     entries: tuple[ManifestEntry, ...]
     splits: Mapping[str, str]
@@ -134,7 +138,9 @@ class _Job:
 
 
 @dataclass
-class _Chunk:
+class Chunk:
+    """What ``rows_of`` makes of a ``Job``."""
+
     tables: dict[tuple[str, str], pa.Table]  # (config, split) -> rows of the chunk's documents
     links: Links
     summary: Summary
@@ -144,11 +150,11 @@ class _Chunk:
 
 
 # The entity registry, which names the speakers of attributions: set before the workers fork
-# (``_share_entities``), so that it is inherited, not pickled with every chunk of work.
+# (``share_entities``), so that it is inherited, not pickled with every chunk of work.
 _entities: Mapping[str, Entity] = {}
 
 
-def _share_entities(entities: Mapping[str, Entity]) -> None:
+def share_entities(entities: Mapping[str, Entity]) -> None:
     global _entities
     _entities = entities
 
@@ -160,7 +166,7 @@ def _piece_of(lay: Layout, entry: ManifestEntry, split: str, gold_bytes: bytes |
     return make_piece(doc, gold, split, _entities)
 
 
-def _rows_of(job: _Job) -> _Chunk:
+def rows_of(job: Job) -> Chunk:
     """The rows of a chunk of documents, from the cache or made from the files (runs in a worker)."""
     lay = Layout(job.root)
     tables: dict[tuple[str, str], list[pa.Table]] = {}
@@ -190,25 +196,37 @@ def _rows_of(job: _Job) -> _Chunk:
     # One contiguous table per config and split: the parent then handles a few large arrays,
     # not a chunk of Arrow buffers per document and config.
     joined = {key: pa.concat_tables(found).combine_chunks() for key, found in tables.items()}
-    return _Chunk(joined, links, summary, fingerprints, keys, made)
+    return Chunk(joined, links, summary, fingerprints, keys, made)
 
 
-def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None = None) -> Written:
+# How the chunks of work become chunks of rows, in their order: here (one process or a pool of
+# ``jobs``), or on a distributed engine (``newsclaims.engines``), given the entity registry.
+ChunkMaker = Callable[[list[Job], Mapping[str, Entity]], Iterable[Chunk]]
+
+
+def write_corpus(
+    root: Path, folder: Path, jobs: int = 1, cache: RowCache | None = None, make_chunks: ChunkMaker | None = None
+) -> Written:
     """Build into ``folder`` (which must be new) from inputs that validate: data files, checksums,
     release.json, inputs.json, README.md. The caller validates (``build`` does; the corpus check
     runs on clean inputs).
 
-    Documents stream through in doc_id order, ``CHUNK`` at a time (over ``jobs``
-    processes); memory holds the rows of a few chunks and the registries, never the corpus.
-    With a ``cache``, a document whose fingerprint it holds is not read nor tokenised again;
-    the files are the same bytes either way.
+    Documents stream through in doc_id order, ``CHUNK`` at a time (over ``jobs`` processes,
+    or by ``make_chunks``); memory holds the rows of a few chunks and the registries, never
+    the corpus. With a ``cache``, a document whose fingerprint it holds is not read nor
+    tokenised again; the files are the same bytes either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
     repo = Repository.load(root, read_seeds=False)
     assert repo.manifest is not None and repo.entities is not None and repo.clusters is not None
     splits = story_splits(repo)
     entries = sorted(repo.manifest.documents, key=lambda e: e.doc_id)
-    work = [_Job(root, tuple(entries[i : i + CHUNK]), splits, cache) for i in range(0, len(entries), CHUNK)]
+    work = []
+    for i in range(0, len(entries), CHUNK):
+        some = tuple(entries[i : i + CHUNK])
+        # Each job carries the splits of its own stories: it is pickled to a worker, and 10^5
+        # stories would otherwise travel with every job.
+        work.append(Job(root, some, {e.story_id: splits[e.story_id] for e in some}, cache))
     sinks: dict[tuple[str, str], _ParquetSink] = {}
     links, summary = Links(), Summary()
     fingerprints: dict[str, str] = {}
@@ -220,7 +238,7 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None
             sinks[config, split] = _ParquetSink(config, folder / f"data/{config}/{split}.parquet")
         return sinks[config, split]
 
-    def add(chunk: _Chunk) -> None:
+    def add(chunk: Chunk) -> None:
         nonlocal made
         for (config, split), table in chunk.tables.items():
             sink(config, split).add(table)
@@ -230,14 +248,17 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None
         keys.extend(chunk.keys)
         made += chunk.made
 
-    _share_entities(repo.entities)
-    if jobs > 1 and len(work) > 1:
-        with forked_pool(jobs, _share_entities, (repo.entities,)) as pool:
-            for chunk in pool.map(_rows_of, work):
+    share_entities(repo.entities)
+    if make_chunks is not None:
+        for chunk in make_chunks(work, repo.entities):
+            add(chunk)
+    elif jobs > 1 and len(work) > 1:
+        with forked_pool(jobs, share_entities, (repo.entities,)) as pool:
+            for chunk in pool.map(rows_of, work):
                 add(chunk)
     else:
         for job in work:
-            add(_rows_of(job))
+            add(rows_of(job))
     split_of_doc = {e.doc_id: splits[e.story_id] for e in entries}
     summary.unreferenced_entities, summary.unreferenced_clusters = unreferenced(
         repo.entities, repo.clusters, links, splits
@@ -286,7 +307,15 @@ def write_corpus(root: Path, folder: Path, jobs: int = 1, cache: RowCache | None
     return Written(release, inputs, made)
 
 
-def build(root: Path, out: Path | None = None, jobs: int = 1, *, cache: bool = True) -> Built:
+def build(
+    root: Path,
+    out: Path | None = None,
+    jobs: int = 1,
+    *,
+    cache: bool = True,
+    make_chunks: ChunkMaker | None = None,
+    runner: UnitRunner | None = None,
+) -> Built:
     """Build ``root``'s corpus into ``out`` (default ``root/corpus``), replacing it only on success.
 
     ``jobs`` > 1 makes the rows in that many processes; the files are the same bytes. The
@@ -296,20 +325,21 @@ def build(root: Path, out: Path | None = None, jobs: int = 1, *, cache: bool = T
     one, complete (``core/swap.py``). The default ``corpus/`` must resolve inside ``root``
     (``OutsideRepository``); ``out`` is the caller's explicit choice and may be anywhere.
     ``cache``: reuse and keep the rows of unchanged documents in ``root/.newsclaims-cache``
-    (``corpus/cache.py``); the files are the same bytes with it or without.
+    (``corpus/cache.py``); the files are the same bytes with it or without. ``make_chunks``
+    and ``runner``: the rows made and the inputs checked elsewhere (``newsclaims.engines``).
     """
     target = out or root / "corpus"
     if out is None:
         inside_repository(root, target)
     with swap.exclusive(root, "build"):
         recovered = swap.recover(target)
-        problems = check_inputs(root, jobs=jobs).problems
+        problems = check_inputs(root, jobs=jobs, runner=runner).problems
         if problems:
             raise BuildError(problems, recovered)
         row_cache = RowCache.of(root) if cache else None
         work = swap.work_folder(target)
         try:
-            written = write_corpus(root, work, jobs, row_cache)
+            written = write_corpus(root, work, jobs, row_cache, make_chunks)
             swap.swap_in(work, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
