@@ -664,7 +664,21 @@ def main() -> int:
         help="instead: the incremental build and the corpus check at these sizes, e.g. 20000,100000 "
         "(benchmarks/incremental.md)",
     )
+    ap.add_argument(
+        "--engine",
+        help="instead: validate and build locally and on Ray Data at these sizes, e.g. 2000,20000 "
+        "(benchmarks/engine.md; the code is scripts/bench_engine.py)",
+    )
     args = ap.parse_args()
+    if args.engine:
+        from bench_engine import bench_engine, engine_markdown
+
+        with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+            sizes = [int(n) for n in args.engine.split(",")]
+            engine = bench_engine(sizes, Path(tmp), synthesized, run_step, run_command, args.repeat)
+        engine["machine"] = machine()
+        write_case(Path(args.out), "engine", engine, engine_markdown(engine))
+        return 0
     if args.incremental:
         from bench_incremental import bench_incremental, incremental_markdown
 
