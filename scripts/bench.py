@@ -665,6 +665,16 @@ def main() -> int:
         "(benchmarks/incremental.md)",
     )
     ap.add_argument(
+        "--build",
+        help="instead: where build spends its time, pages/s per config, at these sizes, e.g. 2000,20000 "
+        "(benchmarks/build.md; the code is scripts/bench_build.py)",
+    )
+    ap.add_argument(
+        "--label",
+        default="current",
+        help="--build: NAME of this run in benchmarks/build.json, or NAME=SRC,NAME=SRC to compare code trees",
+    )
+    ap.add_argument(
         "--engine",
         help="instead: validate and build locally and on Ray Data at these sizes, e.g. 2000,20000 "
         "(benchmarks/engine.md; the code is scripts/bench_engine.py)",
@@ -678,6 +688,15 @@ def main() -> int:
             engine = bench_engine(sizes, Path(tmp), synthesized, run_step, run_command, args.repeat)
         engine["machine"] = machine()
         write_case(Path(args.out), "engine", engine, engine_markdown(engine))
+        return 0
+    if args.build:
+        from bench_build import bench_build, record
+
+        with tempfile.TemporaryDirectory(dir=args.work) as tmp:
+            built = bench_build(
+                [int(n) for n in args.build.split(",")], Path(tmp), synthesized, run_step, args.label, args.repeat
+            )
+        print(record(Path(args.out), built, machine()))
         return 0
     if args.incremental:
         from bench_incremental import bench_incremental, incremental_markdown
