@@ -22,7 +22,7 @@ import pytest
 from newsclaims import validate
 from newsclaims.cli import main
 from newsclaims.corpus.build import BuildError, build
-from newsclaims.engines import Engine, started
+from newsclaims.engines import Engine, EngineFailed, started
 from newsclaims.engines.building import build_on
 from newsclaims.synth import synthesize
 
@@ -179,6 +179,15 @@ def test_the_newsclaims_command_on_the_engine(
     assert built.returncode == 0, built.stderr
     assert built.stdout.startswith("built corpus ") and built.stderr == ""
     assert_same_corpus(local_corpus, out)
+
+
+def test_a_worker_that_raises_stops_the_run_in_one_line(engine: Engine) -> None:
+    from newsclaims.engines.rows import chunk_maker
+
+    with pytest.raises(EngineFailed) as failed:
+        list(engine.map_batches([b"not a pickled job"], chunk_maker, {}, 1))
+    assert str(failed.value).startswith("the Ray engine failed: UnpicklingError: ")
+    assert "\n" not in str(failed.value)
 
 
 def test_an_address_where_no_engine_answers_is_one_line(broken: Path) -> None:

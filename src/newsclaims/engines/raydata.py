@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -102,15 +103,27 @@ class RayEngine:
             raise EngineFailed(f"the Ray engine failed: {_reason(e)}") from e
 
 
+# A line of a traceback that names an exception: ``module.Name: message``.
+_RAISED = re.compile(r"([A-Za-z_][\w.]*(?:Error|Exception)): (.+)")
+
+
 def _reason(e: BaseException) -> str:
-    """The innermost cause of an engine's exception, in one line."""
+    """What went wrong, in one line: the innermost cause of an engine's exception. A worker's
+    exception reaches the driver as the text of its traceback inside Ray's own (the object is
+    not sent back), so the first exception named there that is not Ray's is the one."""
+    chain = [e]
     while True:
-        inner = getattr(e, "cause", None) or e.__cause__
-        if not isinstance(inner, BaseException) or inner is e:
+        inner = getattr(chain[-1], "cause", None) or chain[-1].__cause__
+        if not isinstance(inner, BaseException) or inner in chain:
             break
-        e = inner
-    lines = [line for line in str(e).splitlines() if line.strip()]
-    return f"{type(e).__name__}: {lines[-1].strip() if lines else ''}"
+        chain.append(inner)
+    for outer in chain:
+        for line in str(outer).splitlines():
+            raised = _RAISED.fullmatch(line.strip())
+            if raised and not raised.group(1).startswith("ray."):
+                return f"{raised.group(1).rsplit('.', 1)[-1]}: {raised.group(2)}"
+    lines = [line.strip() for line in str(chain[-1]).splitlines() if line.strip()]
+    return f"{type(chain[-1]).__name__}: {lines[-1] if lines else ''}"
 
 
 def _loopback_only() -> None:
@@ -167,8 +180,11 @@ def running(address: str | None = None, workers: int | None = None) -> Iterator[
             raise
         except (ConnectionError, RuntimeError, ValueError) as e:
             raise EngineFailed(f"could not {'start' if target is None else 'join'} Ray: {_reason(e)}") from e
-        # Ray Data's progress lines and notices would fill a command's output: its log file keeps them.
-        logging.getLogger("ray.data").setLevel(logging.ERROR)
+        # Ray Data's progress lines, notices and errors (with their traceback) would fill a
+        # command's output, which says what failed in one line: its log file keeps them all.
+        for handler in logging.getLogger("ray.data").handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                handler.setLevel(logging.CRITICAL + 1)
     context = ray.data.DataContext.get_current()
     context.execution_options.preserve_order = True
     context.enable_progress_bars = False
