@@ -70,7 +70,7 @@ def incremental_markdown(result: dict[str, object]) -> str:
         "",
         "Written by `scripts/bench.py --incremental SIZES`; do not edit. One synthetic repository per size "
         "(`newsclaims synth`, every page annotated). Each step is a `newsclaims` command in a fresh process, "
-        "start-up included, one run each, in the order of the table; peak MB is the command's. \"One page changed\" "
+        'start-up included, one run each, in the order of the table; peak MB is the command\'s. "One page changed" '
         "flips one claim's check-worthiness in one gold file. The floor of the corpus check is "
         "`validate --inputs-only` of the same repository in the same run. One process (`--jobs 1`) throughout, "
         "on a machine shared with other work: the times are indicative.",

@@ -65,9 +65,7 @@ def tree(root: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
-        and not {".git", CACHE_FOLDER} & set(p.relative_to(root).parts)
-        and p.name != ".newsclaims.lock"
+        if p.is_file() and not {".git", CACHE_FOLDER} & set(p.relative_to(root).parts) and p.name != ".newsclaims.lock"
     }
 
 
