@@ -680,6 +680,8 @@ def main() -> int:
         "(benchmarks/engine.md; the code is scripts/bench_engine.py)",
     )
     args = ap.parse_args()
+    if args.work:
+        Path(args.work).mkdir(parents=True, exist_ok=True)
     if args.engine:
         from bench_engine import bench_engine, engine_markdown
 
@@ -717,8 +719,6 @@ def main() -> int:
         write_case(Path(args.out), "brat", brat_result, brat_markdown(brat_result))
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
-    if args.work:
-        Path(args.work).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         result = bench(sizes, Path(tmp), args.errors, args.repeat)
         if args.instructions:

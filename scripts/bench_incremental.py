@@ -72,8 +72,10 @@ def incremental_markdown(result: dict[str, object]) -> str:
         "(`newsclaims synth`, every page annotated). Each step is a `newsclaims` command in a fresh process, "
         'start-up included, one run each, in the order of the table; peak MB is the command\'s. "One page changed" '
         "flips one claim's check-worthiness in one gold file. The floor of the corpus check is "
-        "`validate --inputs-only` of the same repository in the same run. One process (`--jobs 1`) throughout, "
-        "on a machine shared with other work: the times are indicative.",
+        "`validate --inputs-only` of the same repository in the same run. A synthetic CHANGELOG records no "
+        "fingerprint, so a current corpus still has its NC606 line (exit 1). One process (`--jobs 1`) throughout, "
+        "on a machine shared with other work (the other core busy with other benchmarks in the published run): "
+        "the times are indicative.",
         f"Machine: {m['cpus']} CPUs, {m['processor']}, Python {m['python']}, {m['platform']}.",
         "",
         "| pages | step | seconds | pages/s | x floor | peak MB | exit, last line |",
