@@ -24,7 +24,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 def build_in_subprocess(out: Path) -> None:
     code = (
         "from pathlib import Path; "
-        + f"from newsclaims.corpus.build import build; build(Path({str(REPO_ROOT)!r}), Path({str(out)!r}))"
+        + "from newsclaims.corpus.build import build; "
+        # From scratch: neither reading nor filling the row cache of the repository.
+        + f"build(Path({str(REPO_ROOT)!r}), Path({str(out)!r}), cache=False)"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
 
