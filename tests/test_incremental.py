@@ -247,3 +247,20 @@ def test_a_data_file_and_its_listing_edited_together(built: Path) -> None:
     problems = found(built)
     assert ("NC603", f"corpus/{rel}", "-", "category") in problems
     assert ("NC601", "corpus/release.json", "-", "file") in problems
+
+
+@pytest.mark.parametrize("rebuild", [False, True], ids=["inputs-record", "rebuild"])
+def test_a_fifo_in_the_corpus_is_reported_not_waited_for(built: Path, tmp_path: Path, rebuild: bool) -> None:
+    """Only regular files are read: a named pipe (or a link to one) in corpus/ would block a reader."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    listed = sorted((built / "corpus/data/documents").glob("*.parquet"))[0]
+    listed.unlink()
+    os.symlink(fifo, listed)
+    rel = listed.relative_to(built).as_posix()
+    assert ("NC100", rel, "-", "-") in found(built, rebuild)
+
+
+def test_a_release_manifest_of_the_wrong_shape(built: Path) -> None:
+    (built / "corpus/release.json").write_text('{"files": [], "counts": {}}\n', encoding="utf-8")
+    assert ("NC100", "corpus/release.json", "-", "-") in found(built)

@@ -39,7 +39,13 @@ BUILD_HINT = "run `newsclaims build` (or `make corpus`) and commit corpus/"
 
 def _digests(folder: Path) -> dict[str, str]:
     # Hashes, not contents: a corpus of 10^5 documents does not fit twice in memory.
-    return {name: sha256_file(folder / name) for name in sorted(_files_in(folder))}
+    out = {}
+    for name in sorted(_files_in(folder)):
+        try:
+            out[name] = sha256_file(folder / name)
+        except Unreadable as e:
+            out[name] = f"unreadable: {e}"  # never a build's sha256: the file is reported stale
+    return out
 
 
 class Digests:
@@ -49,6 +55,7 @@ class Digests:
         self._seen: dict[Path, str] = {}
 
     def of(self, path: Path) -> str:
+        """The sha256 of ``path``; ``Unreadable`` when it is not a regular file."""
         if path not in self._seen:
             self._seen[path] = sha256_file(path)
         return self._seen[path]
@@ -148,8 +155,14 @@ def check_unchanged(
             out.append(problem("NC601", display(corpus / name), "", "file", f"missing: {BUILD_HINT}"))
         elif name not in expected:
             out.append(problem("NC601", display(corpus / name), "", "file", f"not produced by the build: {BUILD_HINT}"))
-        elif name in written and digests.of(corpus / name) != written[name]:
-            out.append(problem("NC601", display(corpus / name), "", "file", f"stale: {BUILD_HINT}"))
+        elif name in written:
+            try:
+                stale = digests.of(corpus / name) != written[name]
+            except Unreadable as e:
+                out.append(problem("NC100", display(corpus / name), "", "", f"{e}: {BUILD_HINT}"))
+                continue
+            if stale:
+                out.append(problem("NC601", display(corpus / name), "", "file", f"stale: {BUILD_HINT}"))
     return out, data_fingerprint(release["files"])
 
 
@@ -210,6 +223,8 @@ def check_files(corpus: Path, trusted: Collection[str] = (), digests: Digests | 
         release = loads(read_bytes(release_path))
         listed: dict[str, str] = release["files"]
         counts: dict[str, dict[str, int]] = release["counts"]
+        if not isinstance(listed, dict) or not isinstance(counts, dict):
+            raise TypeError("'files' and 'counts' must be objects")
     except (Unreadable, OSError, ValueError, KeyError, TypeError) as e:
         return [
             problem("NC100", display(release_path), "", "", f"cannot read the release manifest ({e}): {BUILD_HINT}")
@@ -222,7 +237,11 @@ def check_files(corpus: Path, trusted: Collection[str] = (), digests: Digests | 
         if not path.exists():
             out.append(problem("NC605", display(release_path), rel, "files", "listed data file does not exist"))
             continue
-        as_listed = digests.of(path) == digest
+        try:
+            as_listed = digests.of(path) == digest
+        except Unreadable as e:
+            out.append(problem("NC100", display(path), "", "", f"{e}: {BUILD_HINT}"))
+            continue
         if not as_listed:
             out.append(problem("NC605", display(path), "", "sha256", "sha256 differs from release.json"))
         config = rel.split("/")[1]

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsclaims.core.files import open_binary
+
 VERSION_HEADING = re.compile(r"^## corpus (\d+\.\d+\.\d+)\b", re.MULTILINE)
 
 
@@ -46,8 +48,9 @@ def arrow_bytes(path: Path) -> int:
 
 
 def sha256_file(path: Path) -> str:
+    """The sha256 of a regular file (``Unreadable`` for anything else: a FIFO would block)."""
     digest = hashlib.sha256()
-    with path.open("rb") as f:
+    with open_binary(path, limit=1 << 40) as f:
         while chunk := f.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
