@@ -94,20 +94,16 @@ def _recorded_inputs(corpus: Path) -> tuple[Inputs | None, list[Problem]]:
 
 
 def check_unchanged(
-    root: Path, corpus: Path, digests: Digests | None = None
+    root: Path, corpus: Path, recorded: Inputs, digests: Digests
 ) -> tuple[list[Problem], str | None] | None:
-    """NC601 without a build: the inputs are those ``corpus/inputs.json`` records, and every file
-    of ``corpus/`` is one the build wrote (by its sha256). Returns the data's fingerprint for
+    """NC601 without a build: the inputs are those ``recorded`` (``corpus/inputs.json``), and every
+    file of ``corpus/`` is one the build wrote (by its sha256). Returns the data's fingerprint for
     NC606, or None when the corpus was built with other versions of the distributions that
     make its bytes (then only a build can tell: ``check_rebuilt``).
 
     Reads the manifest, the registries and each gold file (a document's seed is pinned by its
     manifest entry), never a seed; tokenises nothing. It trusts inputs.json to say what the
     build read: ``validate --rebuild`` (and every ``release``) compares with a real build."""
-    digests = digests or Digests()
-    recorded, unreadable = _recorded_inputs(corpus)
-    if recorded is None:
-        return unreadable, None
     installed = built_with()
     if recorded.built_with != installed:
         changed = ", ".join(
@@ -391,11 +387,12 @@ def check_corpus(root: Path, jobs: int = 1, *, locked: bool = False, rebuild: bo
         return [problem("NC100", display(corpus), "", "", e.strerror or str(e))]
 
 
-def _as_built(corpus: Path, digests: Digests) -> set[str]:
+def _as_built(corpus: Path, recorded: Inputs | None, digests: Digests) -> set[str]:
     """The data files release.json lists, when release.json is the one the build recorded in
     inputs.json: a file with the sha256 listed there is then byte for byte what the build wrote."""
+    if recorded is None:
+        return set()
     try:
-        recorded = Inputs.from_json(loads(read_bytes(corpus / INPUTS_FILE)))
         if recorded.files.get("release.json") != digests.of(corpus / "release.json"):
             return set()
         listed = loads(read_bytes(corpus / "release.json"))["files"]
@@ -414,14 +411,18 @@ def _check_locked(root: Path, corpus: Path, jobs: int, rebuild: bool, leftovers:
     if not corpus.is_dir():
         return stale  # not built yet: nothing to be stale
     digests = Digests()
-    files_problems = check_files(corpus, () if rebuild else _as_built(corpus, digests), digests)
+    # inputs.json is read once: it decides which data files are taken as built, then NC601.
+    recorded, unrecorded = (None, []) if rebuild else _recorded_inputs(corpus)
+    files_problems = check_files(corpus, _as_built(corpus, recorded, digests), digests)
     out = stale + files_problems
     text, unreadable = _read_changelog(root)
     if text is None or VERSION_HEADING.search(text) is None:
         # The build takes its version from the changelog: without one there is no fresh build to compare.
         return out + (unreadable or check_version(root, ""))
     release_unreadable = any(p.code == "NC100" and p.path == display(corpus / "release.json") for p in files_problems)
-    checked = None if rebuild or release_unreadable else check_unchanged(root, corpus, digests)
+    checked: tuple[list[Problem], str | None] | None = None
+    if not rebuild and not release_unreadable:
+        checked = check_unchanged(root, corpus, recorded, digests) if recorded is not None else (unrecorded, None)
     fresh_problems, fingerprint = checked if checked is not None else check_rebuilt(root, corpus, jobs)
     out += fresh_problems
     if fingerprint is not None:
