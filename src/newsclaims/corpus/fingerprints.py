@@ -56,9 +56,9 @@ def _sha256(*parts: bytes) -> str:
 def speaker_ids(gold: bytes | None) -> list[str]:
     """The entity ids that the attributions of a gold file name as their source, sorted.
 
-    Read with orjson, not the models: the fingerprint of every document is computed on each
-    corpus check, and parsing 10^5 gold files into pydantic models would cost more than the
-    check saves. The inputs validate before anything is fingerprinted, so the shape is known."""
+    Read with orjson, not the models: the build needs them for every document's cache key, and
+    a document found in the cache is otherwise never parsed into pydantic models. The build
+    runs on inputs that validate, so the shape is known."""
     if gold is None:
         return []
     data = orjson.loads(gold)
