@@ -43,9 +43,9 @@ from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data
 from newsclaims.corpus.tables import Links, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
-from newsclaims.validation.stream import UnitRunner
 from newsclaims.validation.repository import Repository
 from newsclaims.validation.sources import InvalidInputs, story_splits
+from newsclaims.validation.stream import UnitRunner
 
 
 class BuildError(InvalidInputs):
