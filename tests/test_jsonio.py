@@ -60,3 +60,50 @@ def test_a_committed_file_is_written_by_the_fast_path(monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(jsonio.json, "dumps", refused)
     assert jsonio.dumps(data) == expected == Path(path).read_text(encoding="utf-8")
+
+
+def test_write_many_never_uses_a_temporary_name_that_is_taken(tmp_path: Path) -> None:
+    """The temporary name is derived from the target and the process: a file left there (a crashed
+    import of a process with the same id) and a symlink planted there (pointing out) stay as they
+    are, and the files are written all the same, with the mode the umask gives."""
+    import os
+
+    from newsclaims.core.paths import file_mode
+
+    folder = tmp_path / "repo" / "a"
+    folder.mkdir(parents=True)
+    left, planted, away = folder / "left.json", folder / "planted.json", tmp_path / "away.json"
+    away.write_bytes(b"not yours\n")
+    (folder / f".{left.name}.{os.getpid()}.tmp").write_bytes(b"left behind\n")
+    (folder / f".{planted.name}.{os.getpid()}.tmp").symlink_to(away)
+    plain = folder / "plain.json"
+    jsonio.write_many_atomic([(left, b"1\n"), (planted, b"2\n"), (plain, b"3\n")], root=tmp_path / "repo")
+    assert [p.read_bytes() for p in (left, planted, plain)] == [b"1\n", b"2\n", b"3\n"]
+    assert [p.stat().st_mode & 0o777 for p in (left, planted, plain)] == [file_mode()] * 3
+    assert away.read_bytes() == b"not yours\n"
+    assert (folder / f".{left.name}.{os.getpid()}.tmp").read_bytes() == b"left behind\n"
+    pid = os.getpid()
+    names = [f".left.json.{pid}.tmp", f".planted.json.{pid}.tmp", "left.json", "planted.json", "plain.json"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(names)  # no temporary file of this write left
+
+
+def test_write_many_checks_every_place_before_writing_any(tmp_path: Path) -> None:
+    from newsclaims.core.paths import OutsideRepository
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    files = [(repo / "a" / "first.json", b"1\n"), (tmp_path / "escaped.json", b"2\n")]
+    with pytest.raises(OutsideRepository):
+        jsonio.write_many_atomic(files, root=repo)
+    assert not (repo / "a").exists() and not (tmp_path / "escaped.json").exists()
+
+
+def test_write_many_gives_the_mode_of_the_umask(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0o027)
+    try:
+        jsonio.write_many_atomic([(tmp_path / "x" / "f.json", b"{}\n")], root=tmp_path)
+    finally:
+        os.umask(old)
+    assert (tmp_path / "x" / "f.json").stat().st_mode & 0o777 == 0o640

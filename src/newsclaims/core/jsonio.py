@@ -85,17 +85,21 @@ def write_many_atomic(files: Sequence[tuple[Path, bytes]], *, root: Path | None 
     writes 4,000 files: seconds of ``fsync``); one ``sync`` commits them together. It flushes
     the other dirty files of the machine too, which a batch can afford and a single file not.
     """
+    if root is not None:  # every place checked before anything is written
+        for path, _ in files:
+            inside_repository(root, path)
     written: list[tuple[str, Path]] = []  # (temporary name, final name)
     renamed = 0
+    made: set[Path] = set()  # folders made or found already: one mkdir per folder, not per file
+    mode = file_mode()
     try:
         for path, data in files:
-            if root is not None:
-                inside_repository(root, path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            tmp, fd = _temporary(path, mode)
             written.append((tmp, path))
             with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), file_mode())
                 f.write(data)
         os.sync()
         for tmp, path in written:
@@ -105,6 +109,23 @@ def write_many_atomic(files: Sequence[tuple[Path, bytes]], *, root: Path | None 
         for tmp, _ in written[renamed:]:
             Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temporary(path: Path, mode: int) -> tuple[str, int]:
+    """A new temporary file beside ``path`` (its name, an open descriptor) with ``mode``.
+
+    Its name is derived from ``path`` and this process, so no random names are drawn (what
+    ``mkstemp`` spends its time on besides the ``open``); ``O_EXCL`` and ``O_NOFOLLOW`` make
+    it a new file, never one left behind nor a symlink planted there, and a name that is
+    taken falls back to ``mkstemp``. ``open`` applies the umask, which ``mode`` already
+    holds, so no ``fchmod`` is needed either."""
+    tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}.tmp")
+    try:
+        return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+    except FileExistsError:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, mode)  # mkstemp's 0600 would stay on the renamed file
+        return tmp, fd
 
 
 def write_text_atomic(path: Path, text: str, *, root: Path | None = None) -> None:
