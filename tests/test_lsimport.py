@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from newsclaims.annotation.labelstudio.config import PASSES, Pass, gold_to_results
 from newsclaims.annotation.labelstudio.convert import IMPORT_RULES, Converted, convert
 from newsclaims.core.documents import Document
+from newsclaims.core.jsonio import dumps, model_dumps
 from newsclaims.core.models import GoldFile
 from newsclaims.validation.index import Listed
 from newsclaims.validation.repository import Repository
@@ -25,9 +26,18 @@ DOC_ID = "002_66b9e44e360c82d3"
 
 
 def run(kind: Pass, results: Any, doc_id: str = DOC_ID) -> Converted:
-    return convert(
-        kind, results, SOURCES.documents[doc_id], REG, task="7", annotation="9", annotator="ann1", round_name="r1"
+    return written_as_model(
+        convert(
+            kind, results, SOURCES.documents[doc_id], REG, task="7", annotation="9", annotator="ann1", round_name="r1"
+        )
     )
+
+
+def written_as_model(out: Converted) -> Converted:
+    """The record convert builds as plain JSON is a valid gold file, and written it is byte for byte
+    what its model writes (the models' key order, what their serializers leave out)."""
+    assert dumps(out.record) == model_dumps(out.gold)
+    return out
 
 
 def claim_view(g: GoldFile) -> set[Any]:
@@ -258,7 +268,9 @@ def new_page() -> tuple[Document[Listed], Registries]:
 
 def run_new(results: list[Any]) -> Converted:
     doc, reg = new_page()
-    return convert("entities", results, doc, reg, task="31", annotation="41", annotator="ann1", round_name="r-new")
+    return written_as_model(
+        convert("entities", results, doc, reg, task="31", annotation="41", annotator="ann1", round_name="r-new")
+    )
 
 
 NEW_ROUND_FILE = f"annotations/rounds/r-new/annotators/ann1/{NEW_DOC}.json"

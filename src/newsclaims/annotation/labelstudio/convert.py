@@ -5,6 +5,12 @@ Nothing from the export is trusted: every region is re-sliced from its offsets
 config, relations must point at regions of the same annotation. A bad region
 is reported and left out; the rest of the annotation is kept.
 
+The layers are built as the gold file's JSON (plain dicts, keys in the models' order) and
+checked by the validator's rules, which read dicts: the file is what ``core.jsonio.dumps``
+writes of them, with no pydantic object made per record. ``Converted.gold`` is the same
+file as a ``GoldFile``, validated when asked for; the tests check that it dumps to the
+same bytes.
+
 In the entities pass the entity field is optional: a mention whose typed id is empty or not
 in the registry is kept unlinked, what was typed as its proposal (``_link``).
 """
@@ -15,30 +21,25 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
+
+import orjson
 
 from newsclaims.annotation.labelstudio.config import CHECKWORTHY, CONTROL, ENTITY, ROLE_DEFINITIONS, Pass
 from newsclaims.annotation.labelstudio.offsets import Text, Unresolvable, resolve, trim
 from newsclaims.core.documents import Document, Listing
-from newsclaims.core.models import (
-    SCHEMA_VERSION,
-    Attribution,
-    Claim,
-    GoldFile,
-    Mention,
-    NoiseSpan,
-    Provenance,
-    Source,
-    Span,
-)
+from newsclaims.core.models import SCHEMA_VERSION, GoldFile
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance
 from newsclaims.validation.rules import Registries, check_gold
+from newsclaims.validation.screen import passes
 
 LABELS: dict[Pass, set[str]] = {
     "noise": set(NoiseCategory.values()),
     "entities": set(EntityLabel.values()),
     "claims": set(ROLE_DEFINITIONS),
 }
+_QUOTE_TYPES, _STANCES = set(QuoteType.values()), set(Stance.values())
 
 
 @dataclass(frozen=True, order=True)
@@ -116,11 +117,20 @@ class _Region:
     extra: dict[str, str] = field(default_factory=dict)  # per-region control -> value
 
 
+# A record of the gold file as JSON: what the rules read and ``dumps`` writes.
+Rec = dict[str, Any]
+
+
 @dataclass
 class Converted:
-    gold: GoldFile
+    record: Rec  # the gold file as JSON, keys in the models' order: what is written
     issues: list[Issue]
     regions: dict[str, str]  # record id -> region id it came from
+
+    @cached_property
+    def gold(self) -> GoldFile:
+        """``record`` as a ``GoldFile`` (validated here: made on demand, not for every import)."""
+        return GoldFile.model_validate_json(orjson.dumps(self.record))
 
 
 class _Collector:
@@ -197,8 +207,9 @@ def _regions(
     return regions, relations
 
 
-def _span(doc: Text, r: _Region) -> Span:
-    return Span(start=r.start, end=r.end, text=doc.text[r.start : r.end])
+def _span(doc: Text, r: _Region) -> Rec:
+    """A ``Span`` as JSON; the other span records extend it, so their keys follow its three."""
+    return {"start": r.start, "end": r.end, "text": doc.text[r.start : r.end]}
 
 
 def convert(
@@ -218,47 +229,46 @@ def convert(
     regions, relations = _regions(kind, results, doc, log)
     ordered = sorted(regions.values(), key=lambda r: (r.start, r.end, r.rid))
     origin: dict[str, str] = {}
-    noise: list[NoiseSpan] = []
-    mentions: list[Mention] = []
-    claims: list[Claim] = []
-    attributions: list[Attribution] = []
+    noise: list[Rec] = []
+    mentions: list[Rec] = []
+    claims: list[Rec] = []
+    attributions: list[Rec] = []
+    # Labels are the vocabulary's values (``_regions`` keeps no other): each record's JSON holds
+    # them as they are, as a model's enum field dumps.
     if kind == "noise":
         for i, r in enumerate(ordered, 1):
-            noise.append(
-                NoiseSpan(noise_id=f"n{i:03d}", category=NoiseCategory.of(r.label), **_span(doc, r).model_dump())
-            )
-            origin[noise[-1].noise_id] = r.rid
+            nid = f"n{i:03d}"
+            noise.append({**_span(doc, r), "noise_id": nid, "category": r.label, "note": None})
+            origin[nid] = r.rid
     elif kind == "entities":
         known = reg.entity_labels or {}
         for r in ordered:
             mid = f"m{len(mentions) + 1:03d}"
             entity_id, proposed = _link(r, known, log)
-            mentions.append(
-                Mention(
-                    mention_id=mid,
-                    label=EntityLabel.of(r.label),
-                    entity_id=entity_id,
-                    proposed_entity=proposed,
-                    **_span(doc, r).model_dump(),
-                )
-            )
+            mention = {**_span(doc, r), "mention_id": mid, "label": r.label, "entity_id": entity_id}
+            if proposed is not None:  # left out of the file when there is none, as Mention's serializer does
+                mention["proposed_entity"] = proposed
+            mention["note"] = None
+            mentions.append(mention)
             origin[mid] = r.rid
     else:
         claims, attributions = _claims(ordered, relations, doc, log, origin)
-    gold = GoldFile(
-        schema_version=SCHEMA_VERSION,
-        doc_id=document.doc_id,
-        text_sha256=document.text_sha256,
-        provenance=Provenance(
-            annotators=[annotator], rounds=[round_name], method=f"Label Studio round {round_name}, {kind} pass"
-        ),
-        mentions=mentions,
-        claims=claims,
-        attributions=attributions,
-        noise=noise,
-    )
+    gold: Rec = {
+        "schema_version": SCHEMA_VERSION,
+        "doc_id": document.doc_id,
+        "text_sha256": document.text_sha256,
+        "provenance": {
+            "annotators": [annotator],
+            "rounds": [round_name],
+            "method": f"Label Studio round {round_name}, {kind} pass",
+        },
+        "mentions": mentions,
+        "claims": claims,
+        "attributions": attributions,
+        "noise": noise,
+    }
     gold = _drop_invalid(
-        gold, reg, origin, log, f"annotations/rounds/{round_name}/annotators/{annotator}/{gold.doc_id}.json"
+        gold, reg, origin, log, f"annotations/rounds/{round_name}/annotators/{annotator}/{document.doc_id}.json"
     )
     return Converted(gold, sorted(set(log.issues)), origin)
 
@@ -310,7 +320,7 @@ def _misfit(label: str, start: _Region, end: _Region) -> str | None:
 
 def _claims(
     ordered: list[_Region], relations: list[dict[str, Any]], doc: Text, log: _Collector, origin: dict[str, str]
-) -> tuple[list[Claim], list[Attribution]]:
+) -> tuple[list[Rec], list[Rec]]:
     by_id = {r.rid: r for r in ordered}
     first_of: dict[str, str] = {}  # fragment region -> first fragment region
     targets: dict[str, str] = {}  # source/cue region -> claim region
@@ -348,7 +358,7 @@ def _claims(
     for r in ordered:
         if r.label == "claim":
             groups[first_of.get(r.rid, r.rid)].append(r)
-    claims: list[Claim] = []
+    claims: list[Rec] = []
     claim_of: dict[str, str] = {}
     for head, parts in sorted(groups.items(), key=lambda kv: (kv[1][0].start, kv[0])):
         choice = by_id[head].extra.get("checkworthy") if head in by_id else None
@@ -357,7 +367,13 @@ def _claims(
             continue
         cid = f"c{len(claims) + 1:03d}"
         claims.append(
-            Claim(claim_id=cid, fragments=[_span(doc, r) for r in parts], checkworthy=choice == "checkworthy")
+            {
+                "claim_id": cid,
+                "fragments": [_span(doc, r) for r in parts],
+                "cluster_id": None,
+                "checkworthy": choice == "checkworthy",
+                "note": None,
+            }
         )
         origin[cid] = head
         for r in parts:
@@ -380,63 +396,64 @@ def _claims(
         if r.label == "source" and r.rid not in pairs:
             log.add(r.rid, "NC706", "source region is not linked to a claim")
     carrier_id: dict[str, str] = {}
-    attributions: list[Attribution] = []
+    attributions: list[Rec] = []
     for key in sorted(pairs, key=lambda k: min(x.start for x in pairs[k] if x)):
         src, cue = pairs[key]
         carrier = src or cue
         assert carrier is not None
         role = carrier.label
         qt, st = carrier.extra.get(f"quote_type_{role}"), carrier.extra.get(f"stance_{role}")
-        if qt not in QuoteType.values() or st not in Stance.values():
+        if qt not in _QUOTE_TYPES or st not in _STANCES:
             log.add(carrier.rid, "NC702", f"attribution without a quote type or stance (got {qt!r}, {st!r})")
             continue
         aid = f"a{len(attributions) + 1:03d}"
         claim_region = targets[src.rid] if src else targets[carrier.rid]
         attributions.append(
-            Attribution(
-                attribution_id=aid,
-                claim_id=claim_of[claim_region],
-                source=Source(**_span(doc, src).model_dump()) if src else None,
-                cue=_span(doc, cue) if cue else None,
-                quote_type=QuoteType.of(qt),
-                stance=Stance.of(st),
-            )
+            {
+                "attribution_id": aid,
+                "claim_id": claim_of[claim_region],
+                # A Source with neither entity_id nor unnamed: its serializer leaves both out.
+                "source": {**_span(doc, src), "mention_id": None} if src else None,
+                "cue": _span(doc, cue) if cue else None,
+                "quote_type": qt,
+                "stance": st,
+                "parent_id": None,
+                "note": None,
+            }
         )
         origin[aid] = carrier.rid
         for part in (src, cue):
             if part:
                 carrier_id[part.rid] = aid
-    with_parents = []
     for a in attributions:
-        outer = parent.get(origin[a.attribution_id])
-        parent_id = carrier_id.get(outer) if outer else None
-        with_parents.append(a.model_copy(update={"parent_id": parent_id}) if parent_id else a)
-    return claims, with_parents
+        outer = parent.get(origin[a["attribution_id"]])
+        a["parent_id"] = carrier_id.get(outer) if outer else None
+    return claims, attributions
 
 
-def _drop_invalid(gold: GoldFile, reg: Registries, origin: dict[str, str], log: _Collector, label: str) -> GoldFile:
+def _drop_invalid(gold: Rec, reg: Registries, origin: dict[str, str], log: _Collector, label: str) -> Rec:
     """Leave out records that break a rule (overlapping noise, crossing mentions…), reporting each.
 
     ``label`` is the file's place, as the rules see it: a round's annotator file, where a mention
     may be unlinked (NC312)."""
     # Dropping a record can orphan another (an attribution of a dropped claim): repeat until clean.
-    while problems := check_gold(label, gold, reg):
+    # The validator's compiled screen passes a file only when no rule of check_gold can fail for it
+    # (tested against the rules), so a sound annotation, the usual one, skips the rules' walk.
+    while not passes(label, gold, reg) and (problems := check_gold(label, gold, reg)):
         bad = {p.record for p in problems}
         for p in problems:
             log.add(origin.get(p.record, p.record), "NC708", f"{p.code} {p.message}")
-        claims = [c for c in gold.claims if c.claim_id not in bad]
-        kept = {c.claim_id for c in claims}
-        attributions = [a for a in gold.attributions if a.attribution_id not in bad and a.claim_id in kept]
-        ids = {a.attribution_id for a in attributions}
-        gold = gold.model_copy(
-            update={
-                "noise": [n for n in gold.noise if n.noise_id not in bad],
-                "mentions": [m for m in gold.mentions if m.mention_id not in bad],
-                "claims": claims,
-                "attributions": [
-                    a if a.parent_id in ids or a.parent_id is None else a.model_copy(update={"parent_id": None})
-                    for a in attributions
-                ],
-            }
-        )
+        claims = [c for c in gold["claims"] if c["claim_id"] not in bad]
+        kept = {c["claim_id"] for c in claims}
+        attributions = [a for a in gold["attributions"] if a["attribution_id"] not in bad and a["claim_id"] in kept]
+        ids = {a["attribution_id"] for a in attributions}
+        gold = {
+            **gold,
+            "mentions": [m for m in gold["mentions"] if m["mention_id"] not in bad],
+            "claims": claims,
+            "attributions": [
+                a if a["parent_id"] in ids or a["parent_id"] is None else {**a, "parent_id": None} for a in attributions
+            ],
+            "noise": [n for n in gold["noise"] if n["noise_id"] not in bad],
+        }
     return gold

@@ -31,14 +31,17 @@ class Text:
     text: str
 
     @cached_property
-    def _astral(self) -> list[int]:
-        # UTF-16 offsets just past each astral character's surrogate pair: the k-th astral
-        # character, at code point i, ends at UTF-16 offset i + k + 2. Found by the regex
-        # engine, not a loop over every character (most texts have none).
+    def astral(self) -> list[int]:
+        """UTF-16 offsets just past each astral character's surrogate pair: the k-th astral
+        character, at code point i, ends at UTF-16 offset i + k + 2. Empty when UTF-16 units
+        and code points agree, as in every ASCII text (checked in C, without the regex)."""
+        if self.text.isascii():
+            return []
+        # Found by the regex engine, not a loop over every character (most texts have none).
         return [m.start() + k + 2 for k, m in enumerate(_ASTRAL.finditer(self.text))]
 
     def from_utf16(self, offset: int) -> int:
-        return offset - bisect_right(self._astral, offset)
+        return offset - bisect_right(self.astral, offset)
 
 
 @dataclass(frozen=True)
@@ -57,19 +60,25 @@ def resolve(doc: Text, start: object, end: object, shown: object) -> Resolved:
     if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
         raise Unresolvable(f"offsets must be integers, got {start!r}:{end!r}")
     n = len(doc.text)
-    readings = {
-        (start, end): None,
-        (doc.from_utf16(start), end): "start read as UTF-16",
-        (start, doc.from_utf16(end)): "end read as UTF-16",
-        (doc.from_utf16(start), doc.from_utf16(end)): "both edges read as UTF-16",
-    }
+    readings: dict[tuple[int, int], str | None] = {(start, end): None}
+    if doc.astral:  # else every reading is the offsets as given
+        readings[doc.from_utf16(start), end] = "start read as UTF-16"
+        readings[start, doc.from_utf16(end)] = "end read as UTF-16"
+        readings[doc.from_utf16(start), doc.from_utf16(end)] = "both edges read as UTF-16"
     valid = {k: v for k, v in readings.items() if 0 <= k[0] < k[1] <= n}
     if not isinstance(shown, str) or not shown.strip():
         if (start, end) not in valid:
             raise Unresolvable(f"offsets {start}:{end} are outside the text (0:{n}) and no text confirms a repair")
         return Resolved(start, end)
-    target = _squash(shown)
-    matching = {k: v for k, v in valid.items() if _squash(doc.text[k[0] : k[1]]) == target}
+    matching: dict[tuple[int, int], str | None] = {}
+    target = None  # the shown text squashed, only when a slice differs from it
+    for (s, e), how in valid.items():
+        piece = doc.text[s:e]
+        if piece != shown:
+            target = _squash(shown) if target is None else target
+            if _squash(piece) != target:
+                continue
+        matching[s, e] = how
     # Readings that differ only by whitespace at an edge are the same span once trimmed. The
     # offsets as given win only if no other reading points elsewhere: with repeated text after
     # an emoji, a coincidental match of the raw offsets would be silently wrong.

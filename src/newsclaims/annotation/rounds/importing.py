@@ -37,11 +37,12 @@ from newsclaims.annotation.rounds.round import (
     Round,
     RoundError,
     RoundManifest,
+    _name,
     parse_json,
     read_round_file,
 )
 from newsclaims.core.documents import sha256_hex
-from newsclaims.core.jsonio import dumps, model_dumps, write_many_atomic, write_text_atomic
+from newsclaims.core.jsonio import dumps, write_many_atomic, write_text_atomic
 from newsclaims.core.models import GoldFile
 from newsclaims.validation.repository import Repository
 
@@ -214,8 +215,13 @@ def _used_controls(annotation: object) -> set[str]:
     }
 
 
-def _refuse_other_project_or_pass(tasks: list[Any], manifest: RoundManifest, controls: set[str], kept: Path) -> None:
-    """An export of another project, or of another pass, is refused whole: it would overwrite good files."""
+def _refuse_other_project_or_pass(
+    tasks: list[Any], manifest: RoundManifest, controls: set[str], kept: Path
+) -> dict[int, set[str]]:
+    """An export of another project, or of another pass, is refused whole: it would overwrite good files.
+
+    Returns the controls each annotation uses (by ``id()`` of the annotation, which the parsed
+    export keeps alive), so that the import does not collect them a second time."""
     project = manifest.label_studio.project if manifest.label_studio is not None else None
     if project is not None:
         others = sorted(
@@ -232,10 +238,12 @@ def _refuse_other_project_or_pass(tasks: list[Any], manifest: RoundManifest, con
                 f"nothing imported (the export is kept as {kept})"
             )
     used: set[str] = set()
+    by_annotation: dict[int, set[str]] = {}
     for task in tasks:
         annotations = task.get("annotations") if isinstance(task, dict) else None
         for ann in annotations if isinstance(annotations, list) else []:
-            used |= _used_controls(ann)
+            by_annotation[id(ann)] = mine = _used_controls(ann)
+            used |= mine
     if used and not used & controls:
         shown = ", ".join(repr(label_of(u)) for u in sorted(used)[:5])
         raise RoundError(
@@ -243,6 +251,7 @@ def _refuse_other_project_or_pass(tasks: list[Any], manifest: RoundManifest, con
             f"({', '.join(sorted(controls))}): an export of another pass? nothing imported "
             f"(the export is kept as {kept})"
         )
+    return by_annotation
 
 
 def _when(value: str | None) -> datetime.datetime | None:
@@ -335,7 +344,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
     if not isinstance(tasks, list):
         raise RoundError(f"the export is not a list of tasks; it is kept as {stored}")
     controls = round_controls(rnd, kind)
-    _refuse_other_project_or_pass(tasks, manifest, controls, stored)
+    used_by = _refuse_other_project_or_pass(tasks, manifest, controls, stored)
     ledger = read_ledger(rnd)
     repo = Repository.load(rnd.root, only=set(manifest.documents))  # the round's pages, no others
     documents, reg = repo.documents or {}, repo.registries
@@ -396,7 +405,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
             if who is None:
                 issues.append(Issue(tid, aid, "-", "NC709", why))
                 continue
-            used = _used_controls(ann)
+            used = used_by[id(ann)]
             if used and not used & controls:  # another pass's work would leave this pass's layer empty
                 shown = ", ".join(repr(label_of(u)) for u in sorted(used)[:5])
                 message = f"its results use {shown}, none a control of this round's config: not imported"
@@ -424,7 +433,8 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
         if kept is not None and kept is not c:
             message = f"{c.who} annotated this task again: annotation {label_of(kept.annotation.get('id'))} is imported"
             issues.append(Issue(c.task, label_of(c.annotation.get("id")), "-", "NC711", message))
-    to_write: list[tuple[str, str]] = []
+    to_write: list[tuple[str, str, bytes]] = []  # (annotator, doc_id, the file's bytes)
+    folder = rnd.folder
     for (who, doc_id), c in sorted(chosen.items()):
         aid = label_of(c.annotation.get("id"))
         out = convert(
@@ -437,11 +447,11 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
             annotator=who,
             round_name=rnd.name,
         )
-        path = rnd.annotator_file(who, doc_id)
-        file = path.relative_to(rnd.folder).as_posix()
-        text = model_dumps(out.gold)
+        file = f"annotators/{who}/{doc_id}.json"  # both names checked: the round's accounts, the manifest's ids
+        path = folder / file
+        written = dumps(out.record).encode("utf-8")
         current = read_round_file(path, file) if path.exists() else None
-        why = _overwrites(c, ledger.get(file), file, current, text.encode()) if current is not None else ""
+        why = _overwrites(c, ledger.get(file), file, current, written) if current is not None else ""
         if why:
             change = _change(_held_file(path), out.gold)
             if not force:
@@ -452,15 +462,16 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
         issues += out.issues
         made_by = Account(id=c.user.id, email=c.user.email)
         updated_at = _updated_at(c.annotation)
-        sha = sha256_hex(text.encode())
+        sha = sha256_hex(written)
         ledger[file] = Held(
             annotation=aid, task=c.task, updated_at=updated_at, user=made_by, export=report.export, sha256=sha
         )
-        to_write.append((file, text))
-    write_many_atomic([(rnd.target(*Path(file).parts), text.encode("utf-8")) for file, text in to_write])
-    for file, _ in to_write:
+        to_write.append((who, doc_id, written))
+    targets = _annotator_targets(rnd, [(who, doc_id) for who, doc_id, _ in to_write])
+    write_many_atomic([(target, data) for target, (*_, data) in zip(targets, to_write, strict=True)])
+    for who, doc_id, _ in to_write:
         report.imported += 1
-        report.written.append(file)
+        report.written.append(f"annotators/{who}/{doc_id}.json")
     if to_write:
         # After the files: a crash in between leaves a file whose sha256 the ledger does not know,
         # which the next import treats as changed (refused unless it writes the same bytes).
@@ -468,6 +479,25 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
     issues.sort()
     write_text_atomic(rnd.target("import-report.json"), dumps(report.as_dict()))
     return report
+
+
+def _annotator_targets(rnd: Round, files: list[tuple[str, str]]) -> list[Path]:
+    """Where each (annotator, doc_id) file is written, every one checked inside the repository
+    (``Round.target``) before anything is written.
+
+    Each annotator's folder is resolved once, not once per file (a ``realpath`` of every folder
+    on the way, thousands of times); a file is then its resolved folder plus its name, which is
+    what ``Round.target`` returns for it, unless the file is a symlink: that one is checked on
+    its own, where it points included."""
+    folders: dict[str, Path] = {}
+    out = []
+    for who, doc_id in files:
+        if who not in folders:
+            folders[who] = rnd.target("annotators", _name(who, "annotator"))
+        name = f"{_name(doc_id, 'doc_id')}.json"
+        plain = folders[who] / name
+        out.append(rnd.target("annotators", who, name) if plain.is_symlink() else plain)
+    return out
 
 
 def _draft_issue(task: str, draft: object) -> Issue:
