@@ -105,7 +105,9 @@ def test_the_rounds_case_runs_every_round_command_to_success(tmp_path: Path) -> 
     assert done.returncode == 0, done.stderr[-2000:]
     row = json.loads((tmp_path / "rounds.json").read_text())["row"]
     assert (row["round"], row["repository"]) == (6, 30)
-    for step in ("create", "floor_parse_export", "import", "agreement", "adjudicate"):
+    for step in ("create", "floor_parse_export", "import", "floor_write_files", "agreement", "adjudicate"):
         assert row[step]["exit_and_last_line"][0] == 0, (step, row[step])
     assert "imported 12 annotation file(s)" in row["import"]["exit_and_last_line"][1][0]
+    # the write floor writes what the import wrote: 12 annotator files, the export, imports.json, the report
+    assert row["floor_write_files"]["exit_and_last_line"][1] == ["15 files"]
     assert "| import |" in (tmp_path / "rounds.md").read_text()
