@@ -14,7 +14,9 @@ from typing import Generic, Protocol, TypeVar
 
 def decode_text(data: bytes) -> str:
     """Apply the offsets convention to a seed file's bytes (raises UnicodeDecodeError)."""
-    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    text = data.decode("utf-8")
+    # Most pages have no CR: one search of the bytes instead of two searches of the text.
+    return text if b"\r" not in data else text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def sha256_hex(data: bytes) -> str:

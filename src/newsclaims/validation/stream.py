@@ -58,6 +58,17 @@ class SeedTexts(Mapping[str, Document[Listing]]):
         self._last = doc
         return doc
 
+    def get(self, doc_id: str, default: Any = None) -> Any:
+        """``self[doc_id]``, else ``default``: the screen asks for the document just read once per
+        annotation file, which ``Mapping.get`` would answer through ``__getitem__`` and a ``try``."""
+        last = self._last
+        if last is not None and last.entry.doc_id == doc_id:
+            return last
+        try:
+            return self[doc_id]
+        except KeyError:
+            return default
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.entries)
 
