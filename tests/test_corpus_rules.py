@@ -53,7 +53,7 @@ VERSION = corpus_version(REPO_ROOT)  # the corpus version of the repository, wha
 
 
 def rewrite_parquet(root: Path, config: str, change: Callable[[list[dict]], list[dict]], schema: pa.Schema) -> None:  # type: ignore[type-arg]
-    path = root / f"corpus/data/{config}/test.parquet"
+    path = root / f"corpus/data/{config}/test-00000.parquet"
     rows = change(pq.read_table(path).to_pylist())
     pq.write_table(pa.Table.from_pylist(rows, schema=schema), path, **PARQUET_OPTIONS)
 
@@ -107,9 +107,9 @@ def wrong_name(root: Path) -> None:
     rewrite_parquet(root, "noise_spans", bad, CONFIGS["noise_spans"].arrow_schema)
 
 
-NOISE = "corpus/data/noise_spans/test.parquet"
-CLAIMS = "corpus/data/claims/test.parquet"
-ENTITIES = "corpus/data/entities/test.parquet"
+NOISE = "corpus/data/noise_spans/test-00000.parquet"
+CLAIMS = "corpus/data/claims/test-00000.parquet"
+ENTITIES = "corpus/data/entities/test-00000.parquet"
 CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] = {
     "NC601": (
         lambda r: (r / "corpus/README.md").open("a").write("\nhand edit\n"),
@@ -126,7 +126,10 @@ CASES: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str, str]]]] 
     "NC604": (edit_card, {("NC604", "corpus/README.md", "-", "version"), ("NC601", "corpus/README.md", "-", "file")}),
     "NC605": (
         lambda r: (r / NOISE).unlink(),
-        {("NC605", "corpus/release.json", "data/noise_spans/test.parquet", "files"), ("NC601", NOISE, "-", "file")},
+        {
+            ("NC605", "corpus/release.json", "data/noise_spans/test-00000.parquet", "files"),
+            ("NC601", NOISE, "-", "file"),
+        },
     ),
     "NC607": (
         wrong_uid,

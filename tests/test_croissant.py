@@ -161,7 +161,7 @@ def test_records_match_the_parquet_files(built: tuple[Path, Release], dataset: m
         assert len(rows) == sum(release.counts[config].values()), config
         if config in ("claims", "noise_spans", "mentions", "entities", "claim_clusters"):
             # Every field is described: the records are the parquet rows, value for value.
-            assert rows == pq.read_table(out / f"data/{config}/test.parquet").to_pylist(), config
+            assert rows == pq.read_table(out / f"data/{config}/test-00000.parquet").to_pylist(), config
     claims = records(dataset, "claims")
     first = next(c for c in claims if len(c["fragments"]) > 1)
     assert first["text"] == " … ".join(f["text"] for f in first["fragments"])
@@ -182,10 +182,10 @@ def test_several_splits_read_from_one_record_set(built: tuple[Path, Release], so
     # The seed corpus has one split; with two, a config's rows come from both files, with their split.
     out = tmp_path / "corpus"
     shutil.copytree(built[0], out)
-    (out / "data/claims/test.parquet").replace(out / "data/claims/train.parquet")
-    shutil.copy(built[0] / "data/claims/test.parquet", out / "data/claims/test.parquet")
+    (out / "data/claims/test-00000.parquet").replace(out / "data/claims/train-00000.parquet")
+    shutil.copy(built[0] / "data/claims/test-00000.parquet", out / "data/claims/test-00000.parquet")
     release = built[1]
-    files = {**release.files, "data/claims/train.parquet": release.files["data/claims/test.parquet"]}
+    files = {**release.files, "data/claims/train-00000.parquet": release.files["data/claims/test-00000.parquet"]}
     n = release.counts["claims"]["test"]
     release = replace(release, files=files, counts={**release.counts, "claims": {"test": n, "train": n}})
     (out / "croissant.json").write_text(dumps(croissant_metadata(release, Summary.of(sources))), encoding="utf-8")
@@ -201,7 +201,7 @@ def test_a_wrong_checksum_stops_the_read(built: tuple[Path, Release], tmp_path: 
     shutil.copytree(built[0], out)
     meta = json.loads((out / "croissant.json").read_text(encoding="utf-8"))
     for node in meta["distribution"]:
-        if node.get("contentUrl") == "data/noise_spans/test.parquet":
+        if node.get("contentUrl") == "data/noise_spans/test-00000.parquet":
             node["sha256"] = "0" * 64
     (out / "croissant.json").write_text(dumps(meta), encoding="utf-8")
     with pytest.raises(Exception) as err:  # mlcroissant wraps the ValueError in a generic Exception
@@ -224,7 +224,7 @@ def test_every_label_set_is_an_enumeration_mlcroissant_reads(built: tuple[Path, 
         assert [(r["index"], r["name"]) for r in rows] == list(enumerate(labels.names))
         assert all(r["definition"] for r in rows)
     stances = {r["index"]: r["name"] for r in records(dataset, "stances")}
-    attributions = pq.read_table(built[0] / "data/attributions/test.parquet").to_pylist()
+    attributions = pq.read_table(built[0] / "data/attributions/test-00000.parquet").to_pylist()
     assert all(stances[a["stance"]] == a["stance_name"] for a in attributions)
     # Named in the label fields' descriptions, not referenced: mlcroissant reads a reference as a
     # join, and a record set read through one comes back empty on a second read.

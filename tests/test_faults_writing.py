@@ -488,12 +488,12 @@ def test_an_os_error_anywhere_is_one_line_and_exit_2(
 
 def test_a_corrupt_parquet_is_a_located_problem(repo: Path) -> None:
     build(repo)
-    path = repo / "corpus" / "data" / "documents" / "test.parquet"
+    path = repo / "corpus" / "data" / "documents" / "test-00000.parquet"
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
     problems = validate(repo)
-    located = [(p.code, p.path, p.field) for p in problems if p.path == "corpus/data/documents/test.parquet"]
-    assert ("NC100", "corpus/data/documents/test.parquet", "-") in located
-    assert ("NC605", "corpus/data/documents/test.parquet", "sha256") in located
+    located = [(p.code, p.path, p.field) for p in problems if p.path == "corpus/data/documents/test-00000.parquet"]
+    assert ("NC100", "corpus/data/documents/test-00000.parquet", "-") in located
+    assert ("NC605", "corpus/data/documents/test-00000.parquet", "sha256") in located
     nc100 = next(p for p in problems if p.code == "NC100")
     assert nc100.message.startswith("cannot read the parquet file (")
 

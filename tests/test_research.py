@@ -32,7 +32,11 @@ Said = set[tuple[str, str | None, str | None, str | None, str | None]]
 
 
 def files(config: str) -> list[str]:
-    return [str(CORPUS / f"data/{config}/{split}.parquet") for split in sorted(RELEASE["counts"][config])]
+    return [
+        str(path)
+        for split in sorted(RELEASE["counts"][config])
+        for path in sorted((CORPUS / f"data/{config}").glob(f"{split}-*.parquet"))
+    ]
 
 
 def glob(config: str) -> str:
@@ -285,9 +289,11 @@ def test_the_cards_pandas_join_counts_claims_without_attributions(capsys: pytest
     exec(compile(code, "corpus/README.md", "exec"), {})
     printed = capsys.readouterr().out
     stats = dict(line.split() for line in printed.splitlines() if line.split()[:1] in (["count"], ["min"], ["max"]))
-    split = code.split("data/{name}/", 1)[1].split(".parquet", 1)[0]
-    claims = pd.read_parquet(CORPUS / f"data/claims/{split}.parquet")
-    attributions = pd.read_parquet(CORPUS / f"data/attributions/{split}.parquet")
+    split = code.split("data/{name}/", 1)[1].split("-*.parquet", 1)[0]
+    claims = pd.concat([pd.read_parquet(p) for p in sorted((CORPUS / "data/claims").glob(f"{split}-*.parquet"))])
+    attributions = pd.concat(
+        [pd.read_parquet(p) for p in sorted((CORPUS / "data/attributions").glob(f"{split}-*.parquet"))]
+    )
     per_claim = claims["claim_uid"].map(attributions["claim_uid"].value_counts()).fillna(0)
     assert (per_claim == 0).any()  # the corpus has such claims: the case the example must show
     assert float(stats["count"]) == len(claims)

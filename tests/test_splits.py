@@ -173,9 +173,9 @@ def test_the_build_writes_each_story_into_its_split(mini: MiniRepo, tmp_path: Pa
     release = write_corpus(mini.root, out).release
     assert release.counts["documents"] == {"test": 1, "train": 1}
     for split, doc_id in (("test", "doc-a"), ("train", "doc-b")):
-        rows = pq.read_table(out / f"data/documents/{split}.parquet").to_pylist()
+        rows = pq.read_table(out / f"data/documents/{split}-00000.parquet").to_pylist()
         assert [(r["doc_id"], r["split"]) for r in rows] == [(doc_id, split)]
-    claims = pq.read_table(out / "data/claims/test.parquet").to_pylist()
+    claims = pq.read_table(out / "data/claims/test-00000.parquet").to_pylist()
     assert {r["doc_id"] for r in claims} == {"doc-a"}  # doc-b has no gold: no claims in train
     card = yaml.safe_load((out / "README.md").read_text(encoding="utf-8").split("---\n", 2)[1])
     documents = next(c for c in card["configs"] if c["config_name"] == "documents")
@@ -234,11 +234,11 @@ def test_registries_add_no_split_and_count_entities_per_split(mini: MiniRepo, tm
     assert release.counts["documents"] == {"train": 2, "validation": 1}
     for config, per_split in release.counts.items():
         assert set(per_split) <= {"train", "validation"}, config  # no test split: no page is in test
-    assert not (out / "data/entities/test.parquet").exists()
+    assert not (out / "data/entities/test-00000.parquet").exists()
     rows = {
         (r["entity_id"], split): (r["mention_count"], r["doc_ids"])
         for split in ("train", "validation")
-        for r in pq.read_table(out / f"data/entities/{split}.parquet").to_pylist()
+        for r in pq.read_table(out / f"data/entities/{split}-00000.parquet").to_pylist()
     }
     assert rows == {
         ("date-friday", "train"): (1, ["doc-b"]),
@@ -268,12 +268,12 @@ def test_documents_and_tokens_say_whether_a_page_is_annotated(mini: MiniRepo, tm
     three_splits_of_pages(mini)
     out = tmp_path / "corpus"
     write_corpus(mini.root, out)
-    documents = pq.read_table(out / "data/documents/train.parquet").to_pylist()
+    documents = pq.read_table(out / "data/documents/train-00000.parquet").to_pylist()
     assert [(d["doc_id"], d["annotated"], d["mentions"]) for d in documents if d["doc_id"] == "doc-c"] == [
         ("doc-c", False, [])
     ]
     assert [d["annotated"] for d in documents if d["doc_id"] == "doc-b"] == [True]
-    tokens = pq.read_table(out / "data/tokens/train.parquet").to_pylist()
+    tokens = pq.read_table(out / "data/tokens/train-00000.parquet").to_pylist()
     assert {(t["doc_id"], t["annotated"]) for t in tokens} == {("doc-b", True), ("doc-c", False)}
     card = (out / "README.md").read_text(encoding="utf-8")
     assert "- 3 pages (2 with gold annotations) on 3 stories: story-1, story-2, story-3.\n" in card

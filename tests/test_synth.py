@@ -99,4 +99,6 @@ def test_streaming_build_is_the_same_bytes_however_the_work_is_split(tmp_path: P
         rows = [grouped.metadata.row_group(i).num_rows for i in range(grouped.num_row_groups)]
         assert all(n == size for n in rows[:-1]) and 0 < rows[-1] <= size, (rel, rows)
         assert pq.read_table(tmp_path / "whole" / rel).to_pylist() == grouped.read().to_pylist(), rel
-    assert pq.ParquetFile(tmp_path / "serial" / "data/documents/test.parquet").num_row_groups == 6  # 40 = 5 x 7 + 5
+    assert (
+        pq.ParquetFile(tmp_path / "serial" / "data/documents/test-00000.parquet").num_row_groups == 6
+    )  # 40 = 5 x 7 + 5

@@ -46,6 +46,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         f"built corpus {release.version}: {len(release.files)} data files, {rows} rows, "
         f"fingerprint {release.fingerprint[:16]}; rows of {release.made} of "
         f"{sum(release.counts.get('documents', {}).values())} document(s) made, the others' from the cache"
+        + (f"; the files of {release.reused} unchanged shard(s) copied" if release.reused else "")
     )
     return 0
 

@@ -8,17 +8,21 @@ corpus behind (the previous one stays as it was).
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsclaims.core import swap
 from newsclaims.core.documents import Document, decode_text
-from newsclaims.core.files import read_bytes
+from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import Entity, GoldFile, ManifestEntry
@@ -40,6 +44,8 @@ from newsclaims.corpus.fingerprints import (
 )
 from newsclaims.corpus.pieces import Piece, make_piece
 from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data_fingerprint, sha256_file
+from newsclaims.corpus.reuse import ShardFile, ShardFiles, copy_checked, read_record, shard_digest, write_record
+from newsclaims.corpus.shards import REGISTRY_CONFIGS, data_file, ends_shard
 from newsclaims.corpus.tables import Links, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
@@ -64,6 +70,7 @@ class Written:
     release: Release
     inputs: Inputs
     made: int
+    reused: int = 0  # shards whose files were copied from the corpus being replaced
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Built(Release):
 
     recovered: tuple[str, ...] = ()
     made: int = 0
+    reused: int = 0
 
 
 # Every option that changes parquet bytes is fixed here (and pyarrow is pinned).
@@ -127,12 +135,22 @@ class _ParquetSink:
 
 
 @dataclass(frozen=True)
+class Task:
+    """One document of a ``Job``."""
+
+    entry: ManifestEntry
+    shard: int  # the number of its shard in its split (corpus/shards.py), given by the driver
+    keyed: tuple[str, str] | None = None  # its fingerprint and cache key, when the driver has them
+    reused: bool = False  # its shard's files are copied: its links and summary are all it gives
+
+
+@dataclass(frozen=True)
 class Job:
-    """A chunk of work for ``rows_of``: ``CHUNK`` manifest entries in doc_id order, the splits
-    of their stories, the cache (or None)."""
+    """A chunk of work for ``rows_of``: ``CHUNK`` documents in doc_id order, the splits of their
+    stories, the cache (or None)."""
 
     root: Path
-    entries: tuple[ManifestEntry, ...]
+    tasks: tuple[Task, ...]
     splits: Mapping[str, str]
     cache: RowCache | None
 
@@ -141,7 +159,7 @@ class Job:
 class Chunk:
     """What ``rows_of`` makes of a ``Job``."""
 
-    tables: dict[tuple[str, str], pa.Table]  # (config, split) -> rows of the chunk's documents
+    tables: dict[tuple[str, str, int], pa.Table]  # (config, split, shard) -> rows of the chunk's documents
     links: Links
     summary: Summary
     fingerprints: dict[str, str]  # doc_id -> fingerprint (corpus/fingerprints.py)
@@ -159,6 +177,11 @@ def share_entities(entities: Mapping[str, Entity]) -> None:
     _entities = entities
 
 
+def _gold_bytes(lay: Layout, entry: ManifestEntry) -> bytes | None:
+    gold_path = lay.gold / f"{entry.doc_id}.json"
+    return read_bytes(gold_path) if gold_path.exists() else None
+
+
 def _piece_of(lay: Layout, entry: ManifestEntry, split: str, gold_bytes: bytes | None) -> Piece:
     doc = Document(entry, decode_text(read_bytes(lay.seeds / entry.file)))
     gold_path = lay.gold / f"{entry.doc_id}.json"
@@ -166,35 +189,66 @@ def _piece_of(lay: Layout, entry: ManifestEntry, split: str, gold_bytes: bytes |
     return make_piece(doc, gold, split, _entities)
 
 
-def rows_of(job: Job) -> Chunk:
-    """The rows of a chunk of documents, from the cache or made from the files (runs in a worker)."""
+def _keyed(entry: ManifestEntry, split: str, gold: bytes | None, cache: RowCache | None) -> tuple[str, str]:
+    """A document's fingerprint and cache key ("" without a cache)."""
+    fingerprint = document_fingerprint(entry, split, gold)
+    key = cache.key(fingerprint, speaker_records(gold, _entities)) if cache is not None else ""
+    return fingerprint, key
+
+
+def keys_of(job: Job) -> list[tuple[str, str]]:
+    """The fingerprint and cache key of each document of a chunk, in order (runs in a worker)."""
     lay = Layout(job.root)
-    tables: dict[tuple[str, str], list[pa.Table]] = {}
+    return [
+        _keyed(task.entry, job.splits[task.entry.story_id], _gold_bytes(lay, task.entry), job.cache)
+        for task in job.tasks
+    ]
+
+
+def rows_of(job: Job) -> Chunk:
+    """The rows of a chunk of documents, from the cache or made from the files (runs in a worker).
+
+    A document of a reused shard gives its links and summary only, from its cache entry's
+    header (or, when the cache lost the entry, from its rows made again and left unused)."""
+    lay = Layout(job.root)
+    tables: dict[tuple[str, str, int], list[pa.Table]] = {}
     links, summary = Links(), Summary()
     fingerprints: dict[str, str] = {}
     keys: list[str] = []
     made = 0
-    for entry in job.entries:
-        gold_path = lay.gold / f"{entry.doc_id}.json"
-        gold_bytes = read_bytes(gold_path) if gold_path.exists() else None
+    for task in job.tasks:
+        entry = task.entry
         split = job.splits[entry.story_id]
-        fingerprint = document_fingerprint(entry, split, gold_bytes)
+        if task.keyed is None:
+            gold = _gold_bytes(lay, entry)
+            fingerprint, key = _keyed(entry, split, gold, job.cache)
+        else:
+            gold = None  # read below if the rows are made
+            fingerprint, key = task.keyed
         fingerprints[entry.doc_id] = fingerprint
-        piece = None
         if job.cache is not None:
-            keys.append(job.cache.key(fingerprint, speaker_records(gold_bytes, _entities)))
-            piece = job.cache.get(keys[-1])
+            keys.append(key)
+        if task.reused and job.cache is not None:
+            known = job.cache.links_of(key)
+            if known is not None:
+                links.merge(known[0])
+                summary.merge(known[1])
+                continue
+        piece = job.cache.get(key) if job.cache is not None else None
         if piece is None:
-            piece = _piece_of(lay, entry, split, gold_bytes)
+            if task.keyed is not None:
+                gold = _gold_bytes(lay, entry)
+            piece = _piece_of(lay, entry, split, gold)
             made += 1
             if job.cache is not None:
-                job.cache.put(keys[-1], piece)
-        for config, table in piece.tables.items():
-            tables.setdefault((config, split), []).append(table)
+                job.cache.put(key, piece)
+        if not task.reused:
+            for config, table in piece.tables.items():
+                tables.setdefault((config, split, task.shard), []).append(table)
         links.merge(piece.links)
         summary.merge(piece.summary)
-    # One contiguous table per config and split: the parent then handles a few large arrays,
-    # not a chunk of Arrow buffers per document and config.
+    # One contiguous table per config, split and shard: the parent then handles a few large
+    # arrays, not a chunk of Arrow buffers per document and config.
     joined = {key: pa.concat_tables(found).combine_chunks() for key, found in tables.items()}
     return Chunk(joined, links, summary, fingerprints, keys, made)
 
@@ -203,9 +257,70 @@ def rows_of(job: Job) -> Chunk:
 # ``jobs``), or on a distributed engine (``newsclaims.engines``), given the entity registry.
 ChunkMaker = Callable[[list[Job], Mapping[str, Entity]], Iterable[Chunk]]
 
+# The configs made document by document, shard by shard (the others are the registries').
+DOCUMENT_CONFIGS = tuple(config for config in CONFIGS if config not in REGISTRY_CONFIGS)
+_STAGING = ".staging"  # inside the new corpus folder: the shards' files before they are named
+
+
+def _shards(entries: list[ManifestEntry], splits: Mapping[str, str]) -> list[Task]:
+    """Each document with the number of its shard in its split (corpus/shards.py)."""
+    next_shard: dict[str, int] = defaultdict(int)
+    tasks = []
+    for entry in entries:
+        split = splits[entry.story_id]
+        tasks.append(Task(entry, next_shard[split]))
+        if ends_shard(entry.doc_id):
+            next_shard[split] += 1
+    return tasks
+
+
+def _staged(folder: Path, config: str, split: str, shard: int) -> Path:
+    return folder / _STAGING / config / f"{split}-{shard:08d}.parquet"
+
+
+def _listed(corpus: Path) -> dict[str, str]:
+    """sha256 -> data file of an existing corpus, by its release.json (empty when unreadable)."""
+    try:
+        release = orjson.loads(read_bytes(corpus / "release.json"))
+        return {digest: path for path, digest in release["files"].items() if isinstance(digest, str)}
+    except (Unreadable, OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def _copy_reusable(
+    record: dict[str, ShardFiles], digests: Mapping[tuple[str, int], str], previous: Path, folder: Path
+) -> dict[tuple[str, int], ShardFiles]:
+    """The shards whose files ``previous`` holds as the record says, copied into ``folder``'s staging."""
+    listed = _listed(previous)
+    reused = {}
+    for (split, shard), digest in digests.items():
+        files = record.get(digest)
+        if files is None or set(files) != set(DOCUMENT_CONFIGS):
+            continue
+        copied: list[Path] = []
+        for config, found in files.items():
+            if found is None:
+                continue
+            source = listed.get(found.sha256)
+            target = _staged(folder, config, split, shard)
+            if source is None or not copy_checked(previous / source, target, found.sha256):
+                break
+            copied.append(target)
+        else:
+            reused[split, shard] = files
+            continue
+        for target in copied:
+            target.unlink()
+    return reused
+
 
 def write_corpus(
-    root: Path, folder: Path, jobs: int = 1, cache: RowCache | None = None, make_chunks: ChunkMaker | None = None
+    root: Path,
+    folder: Path,
+    jobs: int = 1,
+    cache: RowCache | None = None,
+    make_chunks: ChunkMaker | None = None,
+    previous: Path | None = None,
 ) -> Written:
     """Build into ``folder`` (which must be new) from inputs that validate: data files, checksums,
     release.json, inputs.json, README.md. The caller validates (``build`` does; the corpus check
@@ -214,72 +329,127 @@ def write_corpus(
     Documents stream through in doc_id order, ``CHUNK`` at a time (over ``jobs`` processes,
     or by ``make_chunks``); memory holds the rows of a few chunks and the registries, never
     the corpus. With a ``cache``, a document whose fingerprint it holds is not read nor
-    tokenised again; the files are the same bytes either way.
+    tokenised again, and a shard of ``previous`` (the corpus being replaced) that the
+    cache's record says was made from the same inputs is copied, not made
+    (``corpus/reuse.py``); the files are the same bytes either way.
     """
     folder.mkdir(parents=True, exist_ok=True)
     repo = Repository.load(root, read_seeds=False)
     assert repo.manifest is not None and repo.entities is not None and repo.clusters is not None
     splits = story_splits(repo)
     entries = sorted(repo.manifest.documents, key=lambda e: e.doc_id)
-    work = []
-    for i in range(0, len(entries), CHUNK):
-        some = tuple(entries[i : i + CHUNK])
-        # Each job carries the splits of its own stories: it is pickled to a worker, and 10^5
-        # stories would otherwise travel with every job.
-        work.append(Job(root, some, {e.story_id: splits[e.story_id] for e in some}, cache))
-    sinks: dict[tuple[str, str], _ParquetSink] = {}
+    tasks = _shards(entries, splits)
+    share_entities(repo.entities)
+
+    def jobs_of(tasks: list[Task]) -> list[Job]:
+        work = []
+        for i in range(0, len(tasks), CHUNK):
+            some = tuple(tasks[i : i + CHUNK])
+            # Each job carries the splits of its own stories: it is pickled to a worker, and 10^5
+            # stories would otherwise travel with every job.
+            work.append(Job(root, some, {t.entry.story_id: splits[t.entry.story_id] for t in some}, cache))
+        return work
+
+    sinks: dict[tuple[str, str, int], _ParquetSink] = {}
     links, summary = Links(), Summary()
     fingerprints: dict[str, str] = {}
     keys: list[str] = []
+    shard_keys: dict[tuple[str, int], list[str]] = defaultdict(list)
     made = 0
 
-    def sink(config: str, split: str) -> _ParquetSink:
-        if (config, split) not in sinks:
-            sinks[config, split] = _ParquetSink(config, folder / f"data/{config}/{split}.parquet")
-        return sinks[config, split]
+    def sink(config: str, split: str, shard: int) -> _ParquetSink:
+        if (config, split, shard) not in sinks:
+            sinks[config, split, shard] = _ParquetSink(config, _staged(folder, config, split, shard))
+        return sinks[config, split, shard]
 
-    def add(chunk: Chunk) -> None:
+    def add(job: Job, chunk: Chunk) -> None:
         nonlocal made
-        for (config, split), table in chunk.tables.items():
-            sink(config, split).add(table)
+        # A shard before the chunk's first one of a split has all its rows: its files are complete.
+        first: dict[str, int] = {}
+        for task in job.tasks:
+            first.setdefault(splits[task.entry.story_id], task.shard)
+        for key, open_sink in sinks.items():
+            if key[1] in first and key[2] < first[key[1]] and key not in finished:
+                open_sink.close()
+                finished.add(key)
+        for (config, split, shard), table in chunk.tables.items():
+            sink(config, split, shard).add(table)
         links.merge(chunk.links)
         summary.merge(chunk.summary)
         fingerprints.update(chunk.fingerprints)
         keys.extend(chunk.keys)
         made += chunk.made
 
-    share_entities(repo.entities)
-    if make_chunks is not None:
-        for chunk in make_chunks(work, repo.entities):
-            add(chunk)
-    elif jobs > 1 and len(work) > 1:
-        with forked_pool(jobs, share_entities, (repo.entities,)) as pool:
-            for chunk in pool.map(rows_of, work):
-                add(chunk)
-    else:
-        for job in work:
-            add(rows_of(job))
+    finished: set[tuple[str, str, int]] = set()
+    reused: dict[tuple[str, int], ShardFiles] = {}
+    with ExitStack() as stack:
+        pool = None
+        if make_chunks is None and jobs > 1 and len(tasks) > CHUNK:
+            pool = stack.enter_context(forked_pool(jobs, share_entities, (repo.entities,)))
+        record = read_record(cache.shard_record) if cache is not None and previous is not None else {}
+        if record and previous is not None:
+            # Every document's cache key first: a shard is copied only when all of its match.
+            work = jobs_of(tasks)
+            by_job = pool.map(keys_of, work) if pool is not None else [keys_of(job) for job in work]
+            keyed = [pair for job_keys in by_job for pair in job_keys]
+            tasks = [replace(task, keyed=pair) for task, pair in zip(tasks, keyed, strict=True)]
+            for task in tasks:
+                assert task.keyed is not None
+                shard_keys[splits[task.entry.story_id], task.shard].append(task.keyed[1])
+            digests = {shard: shard_digest(shard[0], found_keys) for shard, found_keys in shard_keys.items()}
+            reused = _copy_reusable(record, digests, previous, folder)
+            tasks = [
+                replace(task, reused=True) if (splits[task.entry.story_id], task.shard) in reused else task
+                for task in tasks
+            ]
+        work = jobs_of(tasks)
+        if make_chunks is not None:
+            produced: Iterable[Chunk] = make_chunks(work, repo.entities)
+        elif pool is not None:
+            produced = pool.map(rows_of, work)
+        else:
+            produced = (rows_of(job) for job in work)
+        for job, chunk in zip(work, produced, strict=True):
+            add(job, chunk)
+            if cache is not None and not record:
+                for task, key in zip(job.tasks, chunk.keys, strict=True):
+                    shard_keys[splits[task.entry.story_id], task.shard].append(key)
     split_of_doc = {e.doc_id: splits[e.story_id] for e in entries}
     summary.unreferenced_entities, summary.unreferenced_clusters = unreferenced(
         repo.entities, repo.clusters, links, splits
     )
     for config, by_split in registry_rows(repo.entities, repo.clusters, links, split_of_doc, splits).items():
         for split, rows in by_split.items():
-            sink(config, split).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
+            sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
+    # Every shard's file, written or copied, by config and split in doc_id order.
+    made_files: dict[tuple[str, str, int], ShardFile] = {}
+    for where, out in sinks.items():
+        if where not in finished:
+            out.close()
+        if out.rows:
+            made_files[where] = ShardFile(sha256_file(out.path), out.rows, arrow_bytes(out.path))
+    for (split, shard), copied in reused.items():
+        for config, file in copied.items():
+            if file is not None:
+                made_files[config, split, shard] = file
     files: dict[str, str] = {}
     # `datasets` cannot load a split from a file without rows (not even one with the schema):
     # a split (or a config) with nothing in it yet has no file (its sink never opened one),
-    # and the card says which splits each config has.
+    # and the card says which splits each config has. A shard without rows in a config has
+    # no file either; the files of a split are numbered without gaps.
     counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
     sizes: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
-    for config in CONFIGS:
-        for split in sorted(s for c, s in sinks if c == config):
-            out = sinks[config, split]
-            out.close()
-            if out.rows:
-                counts[config][split] = out.rows
-                sizes[config][split] = arrow_bytes(out.path)
-                files[f"data/{config}/{split}.parquet"] = sha256_file(out.path)
+    numbered: dict[tuple[str, str], int] = defaultdict(int)
+    for config, split, shard in sorted(made_files, key=lambda k: (list(CONFIGS).index(k[0]), k[1], k[2])):
+        file = made_files[config, split, shard]
+        name = data_file(config, split, numbered[config, split])
+        numbered[config, split] += 1
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(_staged(folder, config, split, shard), folder / name)
+        files[name] = file.sha256
+        counts[config][split] = counts[config].get(split, 0) + file.rows
+        sizes[config][split] = sizes[config].get(split, 0) + file.num_bytes
+    shutil.rmtree(folder / _STAGING, ignore_errors=True)
     fingerprint = data_fingerprint(files)
     version = corpus_version(root)
     release = Release(version, fingerprint, files, counts, sizes)
@@ -304,7 +474,14 @@ def write_corpus(
     (folder / INPUTS_FILE).write_text(dumps(inputs.to_json()), encoding="utf-8")
     if cache is not None:
         cache.keep_only(keys)
-    return Written(release, inputs, made)
+        shards = {
+            shard_digest(split, found_keys): {
+                config: made_files.get((config, split, shard)) for config in DOCUMENT_CONFIGS
+            }
+            for (split, shard), found_keys in shard_keys.items()
+        }
+        write_record(cache.shard_record, shards)
+    return Written(release, inputs, made, len(reused))
 
 
 def build(
@@ -339,8 +516,9 @@ def build(
         row_cache = RowCache.of(root) if cache else None
         work = swap.work_folder(target)
         try:
-            written = write_corpus(root, work, jobs, row_cache, make_chunks)
+            previous = target if row_cache is not None and target.is_dir() else None
+            written = write_corpus(root, work, jobs, row_cache, make_chunks, previous)
             swap.swap_in(work, target)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    return Built(**vars(written.release), recovered=tuple(recovered), made=written.made)
+    return Built(**vars(written.release), recovered=tuple(recovered), made=written.made, reused=written.reused)

@@ -31,6 +31,7 @@ import pyarrow as pa
 from newsclaims.core.paths import inside_repository
 from newsclaims.corpus.fingerprints import recipe
 from newsclaims.corpus.pieces import Piece, piece_schema
+from newsclaims.corpus.reuse import RECORD_FILE
 from newsclaims.corpus.tables import Links, Summary
 
 CACHE_FOLDER = ".newsclaims-cache"
@@ -100,6 +101,27 @@ class RowCache:
                 return decode(key, f.read())
         except (OSError, ValueError, KeyError, TypeError, AttributeError, struct.error, pa.ArrowException):
             return None
+
+    def links_of(self, key: str) -> tuple[Links, Summary] | None:
+        """The links and summary of an entry, from its header alone (its rows are not read);
+        None when it is not an intact entry of ``key``."""
+        try:
+            with open(self._path(key), "rb") as f:
+                start = f.read(len(_MAGIC) + _SIZES.size)
+                if not start.startswith(_MAGIC):
+                    return None
+                header_size, _ = _SIZES.unpack_from(start, len(_MAGIC))
+                header = orjson.loads(f.read(header_size))
+            if header.get("key") != key:
+                return None
+            return Links.from_json(header["links"]), Summary.from_json(header["summary"])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, struct.error):
+            return None
+
+    @property
+    def shard_record(self) -> Path:
+        """Where the build records the files of its shards (``corpus/reuse.py``)."""
+        return self.folder.parent / RECORD_FILE
 
     def put(self, key: str, piece: Piece) -> None:
         path = self._path(key)

@@ -20,6 +20,7 @@ from huggingface_hub import DatasetCardData
 
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.corpus.features import CONFIG_DESCRIPTIONS, CONFIGS
+from newsclaims.corpus.shards import SHARD_DOCUMENTS
 
 if TYPE_CHECKING:
     from newsclaims.corpus.release import Release
@@ -101,7 +102,7 @@ def card_metadata(release: Release) -> dict[str, Any]:
         configs.append(
             {
                 "config_name": config,
-                "data_files": [{"split": s, "path": f"data/{config}/{s}.parquet"} for s in splits],
+                "data_files": [{"split": s, "path": f"data/{config}/{s}-*.parquet"} for s in splits],
                 **({"default": True} if config == "documents" else {}),
             }
         )
@@ -176,10 +177,13 @@ def _evaluation_split(release: Release) -> str:
 def _join_example(split: str, client: str) -> str:
     """The card's worked join (``tests/test_research.py`` runs both on the built corpus)."""
     if client == "pandas":
-        return f"""import pandas as pd
+        return f"""import glob
+import pandas as pd
 
 def config(name):
-    return pd.read_parquet(f"path/to/corpus/data/{{name}}/{split}.parquet")
+    # A split is one or more files (shards), read in name order.
+    files = sorted(glob.glob(f"path/to/corpus/data/{{name}}/{split}-*.parquet"))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 claims, attributions, mentions = config("claims"), config("attributions"), config("mentions")
 attributions["mention_uid"] = attributions["source"].str.get("mention_uid")
@@ -325,7 +329,9 @@ claims.features["fragments"]  # spans into the document text
 
 ## Dataset structure
 
-Configs (one parquet file per split):
+Configs (each split is one or more parquet files, `data/<config>/<split>-00000.parquet`,
+`…-00001.parquet`, in document order: pages are grouped into shards of about {SHARD_DOCUMENTS:,}
+so that a new page changes one file):
 
 {configs}
 
@@ -362,8 +368,8 @@ repository.
 ```python
 import duckdb, pandas as pd, polars as pl
 
-pd.read_parquet("path/to/corpus/data/attributions/{split}.parquet")["stance_name"].value_counts()
-pl.read_parquet("path/to/corpus/data/attributions/{split}.parquet")["stance_name"].value_counts()
+pd.read_parquet("path/to/corpus/data/attributions")["stance_name"].value_counts()  # every split
+pl.read_parquet("path/to/corpus/data/attributions/{split}-*.parquet")["stance_name"].value_counts()
 duckdb.sql("SELECT stance_name, count(*) FROM 'path/to/corpus/data/attributions/*.parquet' GROUP BY 1")
 ```
 

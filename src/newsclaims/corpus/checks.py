@@ -29,6 +29,7 @@ from newsclaims.corpus.derived import mismatched_names, mismatched_uids, sibling
 from newsclaims.corpus.features import CONFIGS, twin_name
 from newsclaims.corpus.fingerprints import INPUTS_FILE, Inputs, built_with, fingerprints_of, shared_fingerprints
 from newsclaims.corpus.release import VERSION_HEADING, corpus_version, data_fingerprint, sha256_file
+from newsclaims.corpus.shards import split_of
 from newsclaims.validation.repository import Repository
 from newsclaims.validation.sources import story_splits
 
@@ -228,6 +229,7 @@ def check_files(corpus: Path, trusted: Collection[str] = (), digests: Digests | 
     on_disk = {p.relative_to(corpus).as_posix() for p in corpus.glob("data/**/*.parquet")}
     for rel in sorted(on_disk - set(listed)):
         out.append(problem("NC605", display(corpus / rel), "", "file", "data file not listed in release.json"))
+    rows_in: dict[tuple[str, str], int] = {}  # (config, split) -> rows of its files
     for rel, digest in sorted(listed.items()):
         path = corpus / rel
         if not path.exists():
@@ -240,7 +242,12 @@ def check_files(corpus: Path, trusted: Collection[str] = (), digests: Digests | 
             continue
         if not as_listed:
             out.append(problem("NC605", display(path), "", "sha256", "sha256 differs from release.json"))
-        config = rel.split("/")[1]
+        named = split_of(rel)
+        if named is None:
+            said = "not a data file name: expected data/<config>/<split>-NNNNN.parquet"
+            out.append(problem("NC602", display(path), "", "path", said))
+            continue
+        config, split = named
         features = CONFIGS.get(config)
         if features is None:
             out.append(problem("NC602", display(path), "", "config", f"unknown config {config!r}"))
@@ -263,11 +270,13 @@ def check_files(corpus: Path, trusted: Collection[str] = (), digests: Digests | 
                 problem("NC602", display(path), "", "schema", "parquet schema differs from the declared features")
             )
             continue
-        split = Path(rel).stem
-        if counts.get(config, {}).get(split) != num_rows:
-            out.append(problem("NC604", display(release_path), config, f"counts.{split}", f"file has {num_rows} rows"))
+        rows_in[config, split] = rows_in.get((config, split), 0) + num_rows
         if table is not None:
             out += _check_values(display(path), table, features)
+    for (config, split), num_rows in sorted(rows_in.items()):
+        if counts.get(config, {}).get(split) != num_rows:
+            said = f"its files have {num_rows} rows"
+            out.append(problem("NC604", display(release_path), config, f"counts.{split}", said))
     out += _check_card(corpus, release)
     return out
 

@@ -19,6 +19,7 @@ from datasets import ClassLabel, LargeList, List, Value
 
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance, Vocab
 from newsclaims.corpus.features import CONFIG_DESCRIPTIONS, CONFIGS
+from newsclaims.corpus.shards import split_of
 from newsclaims.corpus.tables import FRAGMENT_JOINER
 from newsclaims.corpus.tokens import NER_TAGS, NOISE_TAGS
 
@@ -215,14 +216,14 @@ def _record_set(config: str, files: list[str]) -> tuple[dict[str, Any], list[dic
     if len(files) == 1:
         source: dict[str, Any] = {"fileObject": {"@id": files[0]}}
     else:
-        # Several splits: one FileSet over the config's files; a row's split is its file's name.
+        # Several files: one FileSet over the config's files; a row's split starts its file's name.
         file_set = f"{config}-parquet-files"
         file_sets.append(
             {
                 "@type": "cr:FileSet",
                 "@id": file_set,
                 "name": file_set,
-                "description": f"The parquet files of the `{config}` config, one per split.",
+                "description": f"The parquet files of the `{config}` config, one or more per split.",
                 "encodingFormat": PARQUET,
                 "includes": f"data/{config}/*.parquet",
             }
@@ -234,12 +235,12 @@ def _record_set(config: str, files: list[str]) -> tuple[dict[str, Any], list[dic
                 "@type": "cr:Field",
                 "@id": f"{config}/split",
                 "name": "split",
-                "description": "The split of the row: the name of its parquet file.",
+                "description": "The split of the row: the name of its parquet file, up to the shard number.",
                 "dataType": "sc:Text",
                 "source": {
                     **source,
                     "extract": {"fileProperty": "filename"},
-                    "transform": {"regex": r"^(.+)\.parquet$"},
+                    "transform": {"regex": r"^(.+)-\d{5}\.parquet$"},
                 },
             }
         )
@@ -362,21 +363,23 @@ def _rai(release: Release, summary: Summary) -> dict[str, Any]:
 def croissant_metadata(release: Release, summary: Summary) -> dict[str, Any]:
     """The Croissant JSON-LD of the corpus built as ``release`` from the documents ``summary`` describes."""
     by_config: dict[str, list[str]] = {}
+    split_names: dict[str, str] = {}  # data file -> its split
     for path in sorted(release.files):
-        parts = path.split("/")
-        if len(parts) != 3 or parts[0] != "data" or parts[1] not in CONFIGS or not parts[2].endswith(".parquet"):
-            raise ValueError(f"unexpected data file {path!r}: expected data/<config>/<split>.parquet")
-        by_config.setdefault(parts[1], []).append(path)
+        named = split_of(path)
+        if named is None or named[0] not in CONFIGS:
+            raise ValueError(f"unexpected data file {path!r}: expected data/<config>/<split>-NNNNN.parquet")
+        by_config.setdefault(named[0], []).append(path)
+        split_names[path] = named[1]
     distribution: list[dict[str, Any]] = []
     for config in CONFIGS:
         for path in by_config.get(config, []):
-            split = path.rsplit("/", 1)[1].removesuffix(".parquet")
+            split = split_names[path]
             distribution.append(
                 {
                     "@type": "cr:FileObject",
                     "@id": path,
                     "name": path,
-                    "description": f"The `{split}` split of the `{config}` config.",
+                    "description": f"A file of the `{split}` split of the `{config}` config.",
                     "contentUrl": path,
                     "encodingFormat": PARQUET,
                     "sha256": release.files[path],
