@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import gold_doc_ids
@@ -62,3 +63,34 @@ def test_a_round_of_a_broken_page_is_refused_naming_it(repo: Path) -> None:
     with pytest.raises(RoundError, match=rf"the repository has \d+ problem\(s\).*{other}"):
         create_round(repo, "r-two", "noise", [doc, other], ["ann1=1", "ann2=2"], "gold", TODAY)
     assert not (repo / "annotations/rounds/r-two").exists()
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_import_converts_without_the_collector_and_leaves_it_as_it_was(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, collecting: bool
+) -> None:
+    """The parsed export is millions of objects at scale: the collector is off while annotations
+    are converted (it would rescan them all), and its state is put back afterwards."""
+    import gc
+
+    from newsclaims.annotation.labelstudio.convert import convert as real
+
+    doc = gold_doc_ids(repo)[0]
+    rnd = create_round(repo, "r-gc", "noise", [doc], ["ann1=1"], "gold", TODAY)
+    tasks = json.loads((rnd.folder / "tasks.json").read_text(encoding="utf-8"))
+    result = tasks[0]["predictions"][0]["result"]
+    export = [{"id": 1, "data": tasks[0]["data"], "annotations": [{"id": 11, "completed_by": 1, "result": result}]}]
+    seen: list[bool] = []
+
+    def convert(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr("newsclaims.annotation.rounds.importing.convert", convert)
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        assert import_export(repo, "r-gc", json.dumps(export).encode()).imported == 1
+        assert seen == [False] and gc.isenabled() == collecting
+    finally:
+        (gc.enable if was else gc.disable)()

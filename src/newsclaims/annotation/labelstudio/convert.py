@@ -397,7 +397,7 @@ def _claims(
             log.add(r.rid, "NC706", "source region is not linked to a claim")
     carrier_id: dict[str, str] = {}
     attributions: list[Rec] = []
-    for key in sorted(pairs, key=lambda k: min(x.start for x in pairs[k] if x)):
+    for key in sorted(pairs, key=lambda k: _first_start(pairs[k])):
         src, cue = pairs[key]
         carrier = src or cue
         assert carrier is not None
@@ -429,6 +429,16 @@ def _claims(
         outer = parent.get(origin[a["attribution_id"]])
         a["parent_id"] = carrier_id.get(outer) if outer else None
     return claims, attributions
+
+
+def _first_start(pair: tuple[_Region | None, _Region | None]) -> int:
+    """Where an attribution's source or cue starts, whichever comes first (one of them is there)."""
+    src, cue = pair
+    if src is None or cue is None:
+        only = src or cue
+        assert only is not None
+        return only.start
+    return min(src.start, cue.start)
 
 
 def _drop_invalid(gold: Rec, reg: Registries, origin: dict[str, str], log: _Collector, label: str) -> Rec:

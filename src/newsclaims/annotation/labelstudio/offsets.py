@@ -60,6 +60,8 @@ def resolve(doc: Text, start: object, end: object, shown: object) -> Resolved:
     if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool) or isinstance(end, bool):
         raise Unresolvable(f"offsets must be integers, got {start!r}:{end!r}")
     n = len(doc.text)
+    if not doc.astral and 0 <= start < end <= n and doc.text[start:end] == shown:
+        return Resolved(start, end)  # the usual region: its only reading, matching what it shows
     readings: dict[tuple[int, int], str | None] = {(start, end): None}
     if doc.astral:  # else every reading is the offsets as given
         readings[doc.from_utf16(start), end] = "start read as UTF-16"

@@ -21,6 +21,7 @@ as a whole: nothing is written but the export itself, kept verbatim. The round's
 from __future__ import annotations
 
 import datetime
+import gc
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
@@ -333,8 +334,16 @@ def import_export(root: Path, name: str, export: bytes, force: bool = False) -> 
     rnd = Round(root, name)
     manifest = rnd.manifest()
     kind = rnd.kind
-    with rnd.lock():
-        return _import(rnd, manifest, kind, export, force)
+    # Nothing made here holds a cycle, and the collector would rescan the parsed export (millions
+    # of objects) again and again while the annotations are converted.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with rnd.lock():
+            return _import(rnd, manifest, kind, export, force)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, force: bool) -> ImportReport:
