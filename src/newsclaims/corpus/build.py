@@ -314,6 +314,33 @@ def _copy_reusable(
     return reused
 
 
+def _name_files(
+    folder: Path, made_files: Mapping[tuple[str, str, int], ShardFile]
+) -> tuple[dict[str, str], dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Move every shard's file from the staging folder to its name (corpus/shards.py); the
+    files' sha256 by name, and the rows and Arrow sizes of each config's splits.
+
+    `datasets` cannot load a split from a file without rows (not even one with the schema):
+    a split (or a config) with nothing in it yet has no file (its sink never opened one), and
+    the card says which splits each config has. A shard without rows in a config has no file
+    either; the files of a split are numbered without gaps."""
+    files: dict[str, str] = {}
+    counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
+    sizes: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
+    numbered: dict[tuple[str, str], int] = defaultdict(int)
+    order = list(CONFIGS)
+    for config, split, shard in sorted(made_files, key=lambda k: (order.index(k[0]), k[1], k[2])):
+        file = made_files[config, split, shard]
+        name = data_file(config, split, numbered[config, split])
+        numbered[config, split] += 1
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(_staged(folder, config, split, shard), folder / name)
+        files[name] = file.sha256
+        counts[config][split] = counts[config].get(split, 0) + file.rows
+        sizes[config][split] = sizes[config].get(split, 0) + file.num_bytes
+    return files, counts, sizes
+
+
 def write_corpus(
     root: Path,
     folder: Path,
@@ -432,23 +459,7 @@ def write_corpus(
         for config, file in copied.items():
             if file is not None:
                 made_files[config, split, shard] = file
-    files: dict[str, str] = {}
-    # `datasets` cannot load a split from a file without rows (not even one with the schema):
-    # a split (or a config) with nothing in it yet has no file (its sink never opened one),
-    # and the card says which splits each config has. A shard without rows in a config has
-    # no file either; the files of a split are numbered without gaps.
-    counts: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
-    sizes: dict[str, dict[str, int]] = {config: {} for config in CONFIGS}
-    numbered: dict[tuple[str, str], int] = defaultdict(int)
-    for config, split, shard in sorted(made_files, key=lambda k: (list(CONFIGS).index(k[0]), k[1], k[2])):
-        file = made_files[config, split, shard]
-        name = data_file(config, split, numbered[config, split])
-        numbered[config, split] += 1
-        (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(_staged(folder, config, split, shard), folder / name)
-        files[name] = file.sha256
-        counts[config][split] = counts[config].get(split, 0) + file.rows
-        sizes[config][split] = sizes[config].get(split, 0) + file.num_bytes
+    files, counts, sizes = _name_files(folder, made_files)
     shutil.rmtree(folder / _STAGING, ignore_errors=True)
     fingerprint = data_fingerprint(files)
     version = corpus_version(root)
