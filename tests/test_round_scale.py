@@ -94,3 +94,25 @@ def test_import_converts_without_the_collector_and_leaves_it_as_it_was(
         assert seen == [False] and gc.isenabled() == collecting
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_an_import_reads_the_seeds_of_its_round_only(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsclaims.annotation.rounds import importing
+
+    doc, missing, *others = gold_doc_ids(repo)
+    assert others, "the repository needs a page outside the round"
+    manifest = json.loads((repo / "seeds/manifest.json").read_text(encoding="utf-8"))
+    files = {e["doc_id"]: e["file"] for e in manifest["documents"]}
+    (repo / "seeds" / files[missing]).unlink()  # listed, unreadable: not a document, still listed
+    read: list[str] = []
+    real = importing.read_bytes
+
+    def read_bytes(path: Path, *args: Any) -> bytes:
+        read.append(Path(path).name)
+        return real(path, *args)
+
+    monkeypatch.setattr(importing, "read_bytes", read_bytes)
+    documents, reg = importing.round_pages(repo, {doc, missing})
+    assert sorted(read) == sorted([files[doc], files[missing]]) and list(documents) == [doc]  # no other page
+    assert documents[doc].text_sha256 == manifest["documents"][list(files).index(doc)]["sha256"]
+    assert all(d in reg.listed for d in files) and reg.documents is documents

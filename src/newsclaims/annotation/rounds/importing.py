@@ -42,10 +42,13 @@ from newsclaims.annotation.rounds.round import (
     parse_json,
     read_round_file,
 )
-from newsclaims.core.documents import sha256_hex
+from newsclaims.core.documents import Document, sha256_hex
+from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps, write_many_atomic, write_text_atomic
+from newsclaims.core.layout import display
 from newsclaims.core.models import GoldFile
-from newsclaims.validation.repository import Repository
+from newsclaims.validation.index import Index, Listed
+from newsclaims.validation.rules import Registries, check_seed
 
 
 @dataclass
@@ -326,6 +329,30 @@ def _held_file(path: Path) -> GoldFile | None:
         return None
 
 
+def round_pages(root: Path, doc_ids: set[str]) -> tuple[dict[str, Document[Listed]], Registries]:
+    """The round's documents, each read and checked as validate reads a seed (``check_seed``), and
+    what their references resolve against; no other page is read.
+
+    Through the validator's index (``Index``: the manifest and the registries as the few fields
+    the rules read), not ``Repository``, which makes a pydantic object of every entry of the
+    manifest and of the registries for a round that needs a few of them. A seed that cannot be
+    read is no document: its tasks are refused (NC701), as any unknown page's."""
+    index = Index.load(root)
+    seeds, documents = index.layout.seeds, {}
+    label, seeds_label = display(index.layout.manifest), display(seeds)
+    for entry in index.entries or ():
+        if entry.doc_id not in doc_ids or entry.doc_id in documents:  # a doc_id listed twice: its first entry
+            continue
+        try:
+            data = read_bytes(seeds / entry.file)
+        except Unreadable:
+            continue
+        doc = check_seed(label, entry, data, seeds_label)[1]
+        if doc is not None:
+            documents[entry.doc_id] = doc
+    return documents, index.registries(documents, {e.doc_id for e in index.entries or ()})
+
+
 def import_export(root: Path, name: str, export: bytes, force: bool = False) -> ImportReport:
     """Store the export verbatim, then convert each annotation into its annotator's file.
 
@@ -355,8 +382,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
     controls = round_controls(rnd, kind)
     used_by = _refuse_other_project_or_pass(tasks, manifest, controls, stored)
     ledger = read_ledger(rnd)
-    repo = Repository.load(rnd.root, only=set(manifest.documents))  # the round's pages, no others
-    documents, reg = repo.documents or {}, repo.registries
+    documents, reg = round_pages(rnd.root, set(manifest.documents))
     annotators = Annotators(manifest.all_accounts())
     issues = report.issues
     first_task: dict[str, str] = {}  # doc_id -> the task that holds it
