@@ -107,3 +107,24 @@ def test_write_many_gives_the_mode_of_the_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "x" / "f.json").stat().st_mode & 0o777 == 0o640
+
+
+no_floats = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(no_floats)
+def test_dumps_without_floats_writes_the_bytes_of_the_stdlib_unsearched(data: Any) -> None:
+    class Unsearched:
+        def search(self, _: bytes) -> None:
+            raise AssertionError("searched for floats")
+
+    real, jsonio._SMALL_FLOAT = jsonio._SMALL_FLOAT, Unsearched()  # type: ignore[assignment]
+    try:
+        assert jsonio.dumps(data, floats=False) == reference(data)
+    finally:
+        jsonio._SMALL_FLOAT = real
