@@ -153,42 +153,47 @@ def _regions(
     if not isinstance(results, list):
         log.add("-", "NC702", f"result is not a list: {type(results).__name__}")
         return regions, relations
+    control, labels_of_pass, texts = CONTROL[kind], LABELS[kind], log.texts
     for r in results:
         if not isinstance(r, dict):
             log.add("-", "NC702", f"result item is not an object: {r!r:.60}")
             continue
-        if r.get("type") == "relation":
+        kind_of = r.get("type")
+        if kind_of == "relation":
             relations.append(r)
             continue
-        rid, value, kind_of = r.get("id"), r.get("value"), r.get("type")
+        rid, value = r.get("id"), r.get("value")
         if not isinstance(rid, str) or not rid or not isinstance(value, dict):
             log.add(rid if isinstance(rid, str) else "-", "NC702", "region without an id or a value")
             continue
-        if isinstance(value.get("text"), str) and value["text"].strip():
-            log.texts.setdefault(rid, value["text"])  # what the export shows, until the offsets resolve
+        shown = value.get("text")
+        if isinstance(shown, str) and shown.strip():
+            texts.setdefault(rid, shown)  # what the export shows, until the offsets resolve
         if kind_of == "labels":
-            if r.get("from_name") != CONTROL[kind]:
-                log.add(rid, "NC703", f"control {r.get('from_name')!r} is not this pass's {CONTROL[kind]!r}")
+            if r.get("from_name") != control:
+                log.add(rid, "NC703", f"control {r.get('from_name')!r} is not this pass's {control!r}")
                 continue
             labels = value.get("labels")
-            if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in LABELS[kind]:
+            if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in labels_of_pass:
                 log.add(rid, "NC703", f"labels {labels!r:.80} are not exactly one label of the {kind} pass")
                 continue
             try:
-                found = resolve(doc, value.get("start"), value.get("end"), value.get("text"))
+                found = resolve(doc, value.get("start"), value.get("end"), shown)
             except Unresolvable as e:
                 log.add(rid, "NC704", str(e))
                 continue
-            log.texts[rid] = doc.text[found.start : found.end]
-            if found.repaired:
-                log.add(rid, "NC705", found.repaired)
             start, end = trim(doc, found.start, found.end)
-            if (start, end) != (found.start, found.end):
-                log.add(rid, "NC707", f"{found.start}:{found.end} -> {start}:{end}")
-            if start >= end:
-                log.add(rid, "NC704", "the region is only whitespace")
-                continue
-            log.texts[rid] = doc.text[start:end]
+            if found.repaired or (start, end) != (found.start, found.end):
+                # The lines of a repaired or trimmed region show its text at the offsets resolved.
+                texts[rid] = doc.text[found.start : found.end]
+                if found.repaired:
+                    log.add(rid, "NC705", found.repaired)
+                if (start, end) != (found.start, found.end):
+                    log.add(rid, "NC707", f"{found.start}:{found.end} -> {start}:{end}")
+                if start >= end:  # trimmed to nothing (a resolved region is never empty)
+                    log.add(rid, "NC704", "the region is only whitespace")
+                    continue
+            texts[rid] = doc.text[start:end]
             regions[rid] = _Region(rid, start, end, labels[0])
         elif kind_of in ("choices", "textarea"):
             key = "choices" if kind_of == "choices" else "text"

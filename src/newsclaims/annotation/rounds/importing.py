@@ -484,7 +484,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
         )
         file = f"annotators/{who}/{doc_id}.json"  # both names checked: the round's accounts, the manifest's ids
         path = folder / file
-        written = dumps(out.record).encode("utf-8")
+        written = dumps(out.record, floats=False).encode("utf-8")  # offsets, texts, ids: no float
         current = read_round_file(path, file) if path.exists() else None
         why = _overwrites(c, ledger.get(file), file, current, written) if current is not None else ""
         if why:
