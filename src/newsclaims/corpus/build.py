@@ -46,7 +46,7 @@ from newsclaims.corpus.pieces import Piece, make_piece
 from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data_fingerprint, sha256_file
 from newsclaims.corpus.reuse import ShardFile, ShardFiles, copy_checked, read_record, shard_digest, write_record
 from newsclaims.corpus.shards import REGISTRY_CONFIGS, data_file, ends_shard
-from newsclaims.corpus.tables import Links, Summary, registry_rows, unreferenced
+from newsclaims.corpus.tables import Links, LinkTotals, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.repository import Repository
@@ -378,7 +378,7 @@ def write_corpus(
         return work
 
     sinks: dict[tuple[str, str, int], _ParquetSink] = {}
-    links, summary = Links(), Summary()
+    totals, summary = LinkTotals(), Summary()
     fingerprints: dict[str, str] = {}
     keys: list[str] = []
     shard_keys: dict[tuple[str, int], list[str]] = defaultdict(list)
@@ -389,25 +389,32 @@ def write_corpus(
             sinks[config, split, shard] = _ParquetSink(config, _staged(folder, config, split, shard))
         return sinks[config, split, shard]
 
+    # Every shard's file, written or copied: (config, split, shard) -> what it holds.
+    made_files: dict[tuple[str, str, int], ShardFile] = {}
+
+    def finish(key: tuple[str, str, int]) -> None:
+        # Closed and dropped as soon as complete: a writer kept open holds its buffers.
+        out = sinks.pop(key)
+        out.close()
+        if out.rows:
+            made_files[key] = ShardFile(sha256_file(out.path), out.rows, arrow_bytes(out.path))
+
     def add(job: Job, chunk: Chunk) -> None:
         nonlocal made
         # A shard before the chunk's first one of a split has all its rows: its files are complete.
         first: dict[str, int] = {}
         for task in job.tasks:
             first.setdefault(splits[task.entry.story_id], task.shard)
-        for key, open_sink in sinks.items():
-            if key[1] in first and key[2] < first[key[1]] and key not in finished:
-                open_sink.close()
-                finished.add(key)
+        for key in [key for key in sinks if key[1] in first and key[2] < first[key[1]]]:
+            finish(key)
         for (config, split, shard), table in chunk.tables.items():
             sink(config, split, shard).add(table)
-        links.merge(chunk.links)
+        totals.add(chunk.links, {task.entry.doc_id: splits[task.entry.story_id] for task in job.tasks})
         summary.merge(chunk.summary)
         fingerprints.update(chunk.fingerprints)
         keys.extend(chunk.keys)
         made += chunk.made
 
-    finished: set[tuple[str, str, int]] = set()
     reused: dict[tuple[str, int], ShardFiles] = {}
     with ExitStack() as stack:
         pool = None
@@ -441,20 +448,14 @@ def write_corpus(
             if cache is not None and not record:
                 for task, key in zip(job.tasks, chunk.keys, strict=True):
                     shard_keys[splits[task.entry.story_id], task.shard].append(key)
-    split_of_doc = {e.doc_id: splits[e.story_id] for e in entries}
     summary.unreferenced_entities, summary.unreferenced_clusters = unreferenced(
-        repo.entities, repo.clusters, links, splits
+        repo.entities, repo.clusters, totals, splits
     )
-    for config, by_split in registry_rows(repo.entities, repo.clusters, links, split_of_doc, splits).items():
+    for config, by_split in registry_rows(repo.entities, repo.clusters, totals, splits).items():
         for split, rows in by_split.items():
             sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
-    # Every shard's file, written or copied, by config and split in doc_id order.
-    made_files: dict[tuple[str, str, int], ShardFile] = {}
-    for where, out in sinks.items():
-        if where not in finished:
-            out.close()
-        if out.rows:
-            made_files[where] = ShardFile(sha256_file(out.path), out.rows, arrow_bytes(out.path))
+    for open_key in list(sinks):
+        finish(open_key)
     for (split, shard), copied in reused.items():
         for config, file in copied.items():
             if file is not None:

@@ -295,11 +295,41 @@ def document_rows(
     }
 
 
+@dataclass
+class LinkTotals:
+    """The links of the whole corpus, folded in chunk by chunk and kept as small as the registry
+    rows allow: per entity and split the number of mentions and the pages (each once), the
+    splits where it speaks, per cluster its members as (doc_id, claim_id). ``Links`` keeps an
+    entry per mention and a dict per member: held for every page of a large corpus, that was
+    a large part of the build's memory."""
+
+    mentions: dict[str, dict[str, tuple[int, list[str]]]] = field(default_factory=dict)
+    speaking: dict[str, set[str]] = field(default_factory=dict)
+    members: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def add(self, links: Links, split_of_doc: Mapping[str, str]) -> None:
+        """Fold in the links of documents that come after those already added (by doc_id)."""
+        for entity_id, docs in links.mention_docs.items():
+            by_split = self.mentions.setdefault(entity_id, {})
+            for doc_id in docs:
+                split = split_of_doc[doc_id]
+                count, pages = by_split.get(split, (0, []))
+                # Documents come in doc_id order: a page already listed is the last one.
+                if not pages or pages[-1] != doc_id:
+                    pages.append(sys.intern(doc_id))
+                by_split[split] = (count + 1, pages)
+        for entity_id, docs in links.speaker_docs.items():
+            self.speaking.setdefault(entity_id, set()).update(split_of_doc[d] for d in docs)
+        for cluster_id, rows in links.members.items():
+            self.members.setdefault(cluster_id, []).extend(
+                (sys.intern(r["doc_id"]), sys.intern(r["claim_id"])) for r in rows
+            )
+
+
 def registry_rows(
     entities: Mapping[str, Entity],
     clusters: Mapping[str, ClaimCluster],
-    links: Links,
-    split_of_doc: Mapping[str, str],
+    totals: LinkTotals,
     splits: Mapping[str, str],
 ) -> dict[str, dict[str, list[Row]]]:
     """config -> split -> rows of ``entities`` and ``claim_clusters``, once every document is read.
@@ -314,11 +344,9 @@ def registry_rows(
     out: dict[str, dict[str, list[Row]]] = {"entities": defaultdict(list), "claim_clusters": defaultdict(list)}
     for entity_id in sorted(entities):
         ent = entities[entity_id]
-        mentioned: dict[str, list[str]] = defaultdict(list)
-        for doc_id in links.mention_docs.get(entity_id, []):
-            mentioned[split_of_doc[doc_id]].append(doc_id)
-        referring = set(mentioned) | {split_of_doc[d] for d in links.speaker_docs.get(entity_id, [])}
-        for split in sorted(referring):
+        mentioned = totals.mentions.get(entity_id, {})
+        for split in sorted(set(mentioned) | totals.speaking.get(entity_id, set())):
+            count, pages = mentioned.get(split, (0, []))
             out["entities"][split].append(
                 {
                     "entity_id": entity_id,
@@ -327,29 +355,30 @@ def registry_rows(
                     "name": ent.name,
                     "wikidata": ent.wikidata,
                     "note": ent.note,
-                    "mention_count": len(mentioned[split]),
-                    "doc_ids": sorted(set(mentioned[split])),
+                    "mention_count": count,
+                    "doc_ids": sorted(set(pages)),
                 }
             )
     for cluster_id in sorted(clusters):
         cl = clusters[cluster_id]
         if cl.story_id not in splits:
             continue
+        members = totals.members.get(cluster_id, [])
         out["claim_clusters"][splits[cl.story_id]].append(
             {
                 "cluster_id": cluster_id,
                 "story_id": cl.story_id,
                 "statement": cl.statement,
                 "note": cl.note,
-                "members": links.members.get(cluster_id, []),
+                "members": [{"doc_id": d, "claim_id": c, "claim_uid": uid(d, c)} for d, c in members],
             }
         )
     return {config: dict(rows) for config, rows in out.items()}
 
 
 def unreferenced(
-    entities: Mapping[str, Entity], clusters: Mapping[str, ClaimCluster], links: Links, splits: Mapping[str, str]
+    entities: Mapping[str, Entity], clusters: Mapping[str, ClaimCluster], totals: LinkTotals, splits: Mapping[str, str]
 ) -> tuple[int, int]:
     """How many entities no page refers to, and clusters of stories without pages: in no split."""
-    referred = set(links.mention_docs) | set(links.speaker_docs)
+    referred = set(totals.mentions) | set(totals.speaking)
     return len(set(entities) - referred), sum(1 for c in clusters.values() if c.story_id not in splits)
