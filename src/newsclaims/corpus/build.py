@@ -380,7 +380,7 @@ def write_corpus(
     sinks: dict[tuple[str, str, int], _ParquetSink] = {}
     totals, summary = LinkTotals(), Summary()
     fingerprints: dict[str, str] = {}
-    keys: list[str] = []
+    # With the cache: each shard's documents' cache keys, in order (its record, and what the cache keeps).
     shard_keys: dict[tuple[str, int], list[str]] = defaultdict(list)
     made = 0
 
@@ -412,7 +412,6 @@ def write_corpus(
         totals.add(chunk.links, {task.entry.doc_id: splits[task.entry.story_id] for task in job.tasks})
         summary.merge(chunk.summary)
         fingerprints.update(chunk.fingerprints)
-        keys.extend(chunk.keys)
         made += chunk.made
 
     reused: dict[tuple[str, int], ShardFiles] = {}
@@ -485,7 +484,7 @@ def write_corpus(
     inputs = Inputs(version, shared_fingerprints(root), fingerprints, built_with(), others)
     (folder / INPUTS_FILE).write_text(dumps(inputs.to_json()), encoding="utf-8")
     if cache is not None:
-        cache.keep_only(keys)
+        cache.keep_only({key for found_keys in shard_keys.values() for key in found_keys})
         shards = {
             shard_digest(split, found_keys): {
                 config: made_files.get((config, split, shard)) for config in DOCUMENT_CONFIGS
