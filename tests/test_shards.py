@@ -196,3 +196,14 @@ def test_the_command_says_what_it_copied(repo: Path, capsys: pytest.CaptureFixtu
     assert main(["build"]) == 0
     said = capsys.readouterr().out
     assert f"the files of {shard_count(repo / 'corpus')} unchanged shard(s) copied" in said
+
+
+def test_registry_rows_in_small_batches_give_the_same_files(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsclaims.corpus.build as corpus_build
+
+    whole = from_scratch(repo, tmp_path)
+    monkeypatch.setattr(corpus_build, "REGISTRY_BATCH", 1)
+    assert from_scratch(repo, tmp_path) == whole
+    assert any(name.startswith("data/entities/") for name in whole)

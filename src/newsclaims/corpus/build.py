@@ -46,7 +46,7 @@ from newsclaims.corpus.pieces import Piece, make_piece
 from newsclaims.corpus.release import Release, arrow_bytes, corpus_version, data_fingerprint, sha256_file
 from newsclaims.corpus.reuse import ShardFile, ShardFiles, copy_checked, read_record, shard_digest, write_record
 from newsclaims.corpus.shards import REGISTRY_CONFIGS, data_file, ends_shard
-from newsclaims.corpus.tables import Links, LinkTotals, Summary, registry_rows, unreferenced
+from newsclaims.corpus.tables import Links, LinkTotals, Row, Summary, registry_rows, unreferenced
 from newsclaims.schema.shape import parse_model
 from newsclaims.validation.check import check_inputs
 from newsclaims.validation.repository import Repository
@@ -96,6 +96,7 @@ METADATA_FILES = ("release.json", "checksums.sha256", "README.md", LICENSE_FILE,
 ROW_GROUP_ROWS = {"documents": 2_000, "tokens": 100_000}
 DEFAULT_ROW_GROUP_ROWS = 50_000
 CHUNK = 64  # documents per unit of work
+REGISTRY_BATCH = 10_000  # registry rows turned into Arrow at a time (the files do not depend on it)
 
 
 class _ParquetSink:
@@ -450,8 +451,17 @@ def write_corpus(
     summary.unreferenced_entities, summary.unreferenced_clusters = unreferenced(
         repo.entities, repo.clusters, totals, splits
     )
-    for config, by_split in registry_rows(repo.entities, repo.clusters, totals, splits).items():
-        for split, rows in by_split.items():
+    for open_key in list(sinks):  # the documents' last shards, before the registry rows are made
+        finish(open_key)
+    pending: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for config, split, row in registry_rows(repo.entities, repo.clusters, totals, splits):
+        rows = pending[config, split]
+        rows.append(row)
+        if len(rows) == REGISTRY_BATCH:
+            sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
+            rows.clear()
+    for (config, split), rows in pending.items():
+        if rows:
             sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
     for open_key in list(sinks):
         finish(open_key)

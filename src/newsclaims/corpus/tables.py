@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -331,8 +331,10 @@ def registry_rows(
     clusters: Mapping[str, ClaimCluster],
     totals: LinkTotals,
     splits: Mapping[str, str],
-) -> dict[str, dict[str, list[Row]]]:
-    """config -> split -> rows of ``entities`` and ``claim_clusters``, once every document is read.
+) -> Iterator[tuple[str, str, Row]]:
+    """(config, split, row) of ``entities`` then ``claim_clusters``, once every document is read,
+    each split's rows in registry order; a generator, so that the rows (an ``entities`` row lists
+    every page that mentions it) need not be held all at once.
 
     Registries are corpus-wide; their rows go with the splits of the pages that refer to them,
     so that no registry adds a split the documents do not have. An entity has a row in every
@@ -341,13 +343,14 @@ def registry_rows(
     story. An entity no page refers to, or a cluster of a story without pages, is in no split
     (``unreferenced`` counts them, for the card).
     """
-    out: dict[str, dict[str, list[Row]]] = {"entities": defaultdict(list), "claim_clusters": defaultdict(list)}
     for entity_id in sorted(entities):
         ent = entities[entity_id]
         mentioned = totals.mentions.get(entity_id, {})
         for split in sorted(set(mentioned) | totals.speaking.get(entity_id, set())):
             count, pages = mentioned.get(split, (0, []))
-            out["entities"][split].append(
+            yield (
+                "entities",
+                split,
                 {
                     "entity_id": entity_id,
                     "label": _index(ent.label),
@@ -357,23 +360,24 @@ def registry_rows(
                     "note": ent.note,
                     "mention_count": count,
                     "doc_ids": sorted(set(pages)),
-                }
+                },
             )
     for cluster_id in sorted(clusters):
         cl = clusters[cluster_id]
         if cl.story_id not in splits:
             continue
         members = totals.members.get(cluster_id, [])
-        out["claim_clusters"][splits[cl.story_id]].append(
+        yield (
+            "claim_clusters",
+            splits[cl.story_id],
             {
                 "cluster_id": cluster_id,
                 "story_id": cl.story_id,
                 "statement": cl.statement,
                 "note": cl.note,
                 "members": [{"doc_id": d, "claim_id": c, "claim_uid": uid(d, c)} for d, c in members],
-            }
+            },
         )
-    return {config: dict(rows) for config, rows in out.items()}
 
 
 def unreferenced(
