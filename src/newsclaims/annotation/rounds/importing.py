@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import gc
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
@@ -470,6 +471,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
             issues.append(Issue(c.task, label_of(c.annotation.get("id")), "-", "NC711", message))
     to_write: list[tuple[str, str, bytes]] = []  # (annotator, doc_id, the file's bytes)
     folder = rnd.folder
+    listings: dict[str, dict[str, bool]] = {}  # annotator -> the names in their folder: is it a symlink
     for (who, doc_id), c in sorted(chosen.items()):
         aid = label_of(c.annotation.get("id"))
         out = convert(
@@ -485,7 +487,9 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
         file = f"annotators/{who}/{doc_id}.json"  # both names checked: the round's accounts, the manifest's ids
         path = folder / file
         written = dumps(out.record, floats=False).encode("utf-8")  # offsets, texts, ids: no float
-        current = read_round_file(path, file) if path.exists() else None
+        if who not in listings:
+            listings[who] = _listing(folder / "annotators" / who)
+        current = read_round_file(path, file) if f"{doc_id}.json" in listings[who] and path.exists() else None
         why = _overwrites(c, ledger.get(file), file, current, written) if current is not None else ""
         if why:
             change = _change(_held_file(path), out.gold)
@@ -502,7 +506,7 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
             annotation=aid, task=c.task, updated_at=updated_at, user=made_by, export=report.export, sha256=sha
         )
         to_write.append((who, doc_id, written))
-    targets = _annotator_targets(rnd, [(who, doc_id) for who, doc_id, _ in to_write])
+    targets = _annotator_targets(rnd, [(who, doc_id) for who, doc_id, _ in to_write], listings)
     write_many_atomic([(target, data) for target, (*_, data) in zip(targets, to_write, strict=True)])
     for who, doc_id, _ in to_write:
         report.imported += 1
@@ -516,9 +520,20 @@ def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, forc
     return report
 
 
-def _annotator_targets(rnd: Round, files: list[tuple[str, str]]) -> list[Path]:
+def _listing(folder: Path) -> dict[str, bool]:
+    """The names in an annotator's folder (``{}`` if there is none yet), each with whether it is
+    a symlink: one listing, not a ``stat`` or two for each of thousands of files."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name: entry.is_symlink() for entry in entries}
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+
+
+def _annotator_targets(rnd: Round, files: list[tuple[str, str]], listings: dict[str, dict[str, bool]]) -> list[Path]:
     """Where each (annotator, doc_id) file is written, every one checked inside the repository
-    (``Round.target``) before anything is written.
+    (``Round.target``) before anything is written; ``listings``: each annotator folder's names
+    (``_listing``).
 
     Each annotator's folder is resolved once, not once per file (a ``realpath`` of every folder
     on the way, thousands of times); a file is then its resolved folder plus its name, which is
@@ -530,8 +545,8 @@ def _annotator_targets(rnd: Round, files: list[tuple[str, str]]) -> list[Path]:
         if who not in folders:
             folders[who] = rnd.target("annotators", _name(who, "annotator"))
         name = f"{_name(doc_id, 'doc_id')}.json"
-        plain = folders[who] / name
-        out.append(rnd.target("annotators", who, name) if plain.is_symlink() else plain)
+        symlink = listings.get(who, {}).get(name, False)
+        out.append(rnd.target("annotators", who, name) if symlink else folders[who] / name)
     return out
 
 
