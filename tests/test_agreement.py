@@ -4,8 +4,19 @@ from __future__ import annotations
 
 import pytest
 from conftest import TEXT, baseline_gold
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from newsclaims.annotation.agreement import compare_files, compare_links, compare_units, krippendorff_alpha_nominal
+from newsclaims.annotation.agreement import (
+    Unit,
+    char_alpha,
+    char_labels,
+    compare_files,
+    compare_links,
+    compare_units,
+    krippendorff_alpha_nominal,
+    token_labels,
+)
 from newsclaims.core.models import GoldFile
 
 
@@ -98,3 +109,39 @@ def test_a_pass_without_mentions_reports_no_linking() -> None:
         "*": {"matched": 2, "same_entity": 1, "same_proposal": 0, "both_empty": 1, "agreement": 0.5}
     }
     assert "| all pairs | 2 | 1 | 0 | 1 | 0.500 |" in agreement_markdown(linked)
+
+
+# Units as gold files hold them: inside the text, never empty; nested, overlapping and repeated
+# spans with few labels, so that the innermost-span rule decides many characters.
+@st.composite
+def texts_and_units(draw: st.DrawFn) -> tuple[int, list[Unit], list[Unit]]:
+    length = draw(st.integers(1, 60))
+    unit = st.tuples(st.integers(0, length - 1), st.integers(1, length)).filter(lambda se: se[0] < se[1])
+    labelled = st.tuples(st.sampled_from(["PER", "ORG", "GPE"]), unit).map(lambda lu: (lu[0], *lu[1]))
+    return length, draw(st.lists(labelled, max_size=8)), draw(st.lists(labelled, max_size=8))
+
+
+@given(texts_and_units())
+@settings(max_examples=400, deadline=None)
+def test_alpha_by_segments_equals_alpha_by_characters(case: tuple[int, list[Unit], list[Unit]]) -> None:
+    """``char_alpha`` (one count per stretch of equal labels) gives what the per-character
+    definition gives: ``krippendorff_alpha_nominal`` of the two files' ``char_labels``."""
+    length, a, b = case
+    by_chars = krippendorff_alpha_nominal(char_labels(a, length), char_labels(b, length))
+    by_segments = char_alpha(a, b, length)
+    assert by_segments == pytest.approx(by_chars) if by_chars is not None else by_segments is None
+
+
+@given(texts_and_units())
+@settings(max_examples=400, deadline=None)
+def test_token_labels_are_the_labels_of_their_first_characters(case: tuple[int, list[Unit], list[Unit]]) -> None:
+    length, units, _ = case
+    tokens = [(start, start + 1) for start in range(length)]  # every character starts a token
+    chars = char_labels(units, length)
+    assert token_labels(units, tokens, length) == ["none" if c == "O" else c for c in chars]
+
+
+def test_alpha_by_segments_on_hand_checked_spans() -> None:
+    # 10 characters: a PER at 0:4 for both, an ORG at 6:8 for one only. Pairs: 4 (PER, PER),
+    # 2 (ORG, O), 4 (O, O): n = 20, totals PER 8, ORG 2, O 10; alpha = 1 - 19 * 4 / (400 - 168).
+    assert char_alpha([("PER", 0, 4), ("ORG", 6, 8)], [("PER", 0, 4)], 10) == pytest.approx(1 - 19 * 4 / 232)

@@ -14,6 +14,7 @@ sort and a linear sweep.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -124,14 +125,57 @@ def char_labels(units: list[Unit], length: int) -> list[str]:
     return labels
 
 
+def segment_labels(units: list[Unit], bounds: Sequence[int]) -> list[str]:
+    """``char_labels`` one segment at a time: the label of each stretch ``bounds[i]:bounds[i+1]``,
+    where ``bounds`` (sorted, from 0 to the text's length) holds every clipped edge of ``units``,
+    so that no unit starts or ends inside a segment and all its characters share one label.
+
+    A page of 5,000 characters has a few dozen segments: the same painting, on their indices."""
+    length = bounds[-1]
+    index = {at: i for i, at in enumerate(bounds)}
+    labels = ["O"] * (len(bounds) - 1)
+    for label, start, end in sorted(units, key=lambda u: u[2] - u[1], reverse=True):
+        first, last = index[min(max(start, 0), length)], index[max(min(end, length), 0)]
+        labels[first:last] = [label] * max(0, last - first)
+    return labels
+
+
+def unit_bounds(units: Iterable[Unit], length: int) -> list[int]:
+    """0, ``length`` and every edge of ``units`` clipped to the text, sorted (``segment_labels``)."""
+    edges = {0, length}
+    for _, start, end in units:
+        edges.add(min(max(start, 0), length))
+        edges.add(max(min(end, length), 0))
+    return sorted(edges)
+
+
+def char_alpha(a: list[Unit], b: list[Unit], length: int) -> float | None:
+    """``krippendorff_alpha_nominal`` of the two files' ``char_labels``, counted per segment
+    (``segment_labels``) with its length as weight, not per character."""
+    if length <= 0:
+        raise ValueError("both codings must cover the same, non-empty units")
+    bounds = unit_bounds([*a, *b], length)
+    pairs: Counter[tuple[str, str]] = Counter()
+    for i, (x, y) in enumerate(zip(segment_labels(a, bounds), segment_labels(b, bounds), strict=True)):
+        pairs[x, y] += bounds[i + 1] - bounds[i]
+    return _alpha_of_pairs(pairs)
+
+
 def krippendorff_alpha_nominal(a: list[str], b: list[str]) -> float | None:
     """Alpha for two coders, nominal values, every unit coded by both (no missing data)."""
     if len(a) != len(b) or not a:
         raise ValueError("both codings must cover the same, non-empty units")
-    n = 2 * len(a)
-    totals = Counter(a) + Counter(b)
     # Counted per distinct pair of values (a page has few), not per character in Python.
-    pairs = Counter(zip(a, b, strict=True))
+    return _alpha_of_pairs(Counter(zip(a, b, strict=True)))
+
+
+def _alpha_of_pairs(pairs: Counter[tuple[str, str]]) -> float | None:
+    """Two coders' alpha from how many units got each pair of values (every unit coded by both)."""
+    n = 2 * sum(pairs.values())
+    totals: Counter[str] = Counter()
+    for (x, y), count in pairs.items():
+        totals[x] += count
+        totals[y] += count
     disagreements = sum(count for (x, y), count in pairs.items() if x != y)
     expected = (n * n - sum(v * v for v in totals.values())) / (n * (n - 1))
     if expected == 0:
@@ -194,10 +238,7 @@ def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
     """Every agreement figure for one document annotated twice."""
     ua, ub = layer_units(a), layer_units(b)
     layers = {layer: compare_units(ua.get(layer, []), ub.get(layer, [])) for layer in sorted(set(ua) | set(ub))}
-    alpha = {
-        layer: krippendorff_alpha_nominal(char_labels(ua[layer], text_length), char_labels(ub[layer], text_length))
-        for layer in ("noise", "mentions")
-    }
+    alpha = {layer: char_alpha(ua[layer], ub[layer], text_length) for layer in ("noise", "mentions")}
     return Comparison(layers, alpha, compare_links(a, b))
 
 
@@ -258,8 +299,13 @@ def role_units(gold: GoldFile) -> list[Unit]:
 
 def token_labels(units: list[Unit], tokens: Sequence[tuple[int, int]], length: int) -> list[str]:
     """One label per token: the innermost unit covering its first character, or ``"none"``."""
-    chars = char_labels(units, length)
-    return ["none" if chars[start] == "O" else chars[start] for start, _ in tokens]
+    bounds = unit_bounds(units, length)
+    labels = segment_labels(units, bounds)
+    out = []
+    for start, _ in tokens:
+        label = labels[bisect_right(bounds, start) - 1]  # the segment holding the token's first character
+        out.append("none" if label == "O" else label)
+    return out
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
 from newsclaims.core.models import Attribution, GoldFile, Mention, Source
 from newsclaims.core.vocab import EntityLabel
 
@@ -10,7 +13,7 @@ SOURCE_LABELS = {EntityLabel.PERSON, EntityLabel.ORG, EntityLabel.GPE, EntityLab
 DETERMINERS = ("the ", "The ")
 
 
-def source_mention(source: Source, mentions: list[Mention]) -> Mention | None:
+def source_mention(source: Source, mentions: Sequence[Mention]) -> Mention | None:
     """The entity mention that names a source, if the source span has one.
 
     A name right before an apposition's comma is the head ("Colin Clarke, Director
@@ -19,26 +22,41 @@ def source_mention(source: Source, mentions: list[Mention]) -> Mention | None:
     modifier, not the source ("senior US officials", "US analysts" are not the
     US). Of the candidates, the longest.
     """
-    inside = [m for m in mentions if m.label in SOURCE_LABELS and source.start <= m.start and m.end <= source.end]
-    head_start = source.start + next((len(d) for d in DETERMINERS if source.text.startswith(d)), 0)
-    at_end = [m for m in inside if m.end == source.end]
-    before_apposition = [
-        m
-        for m in inside
-        if m.start == head_start and source.text[m.end - source.start : m.end - source.start + 1] == ","
-    ]
-    for candidates in (before_apposition, at_end):
-        if candidates:
-            return max(candidates, key=lambda m: (m.end - m.start, -m.start))
-    return None
+    return SourceCandidates(mentions).naming(source)
+
+
+class SourceCandidates:
+    """A file's mentions that can name a source, by start: each source looks only at those that
+    start inside it, not at every mention of the page (a page has hundreds)."""
+
+    def __init__(self, mentions: Sequence[Mention]) -> None:
+        self.mentions = sorted((m for m in mentions if m.label in SOURCE_LABELS), key=lambda m: m.start)
+        self.starts = [m.start for m in self.mentions]
+
+    def naming(self, source: Source) -> Mention | None:
+        """``source_mention`` of ``source``."""
+        first, last = bisect_left(self.starts, source.start), bisect_right(self.starts, source.end)
+        inside = [m for m in self.mentions[first:last] if m.end <= source.end]
+        head_start = source.start + next((len(d) for d in DETERMINERS if source.text.startswith(d)), 0)
+        at_end = [m for m in inside if m.end == source.end]
+        before_apposition = [
+            m
+            for m in inside
+            if m.start == head_start and source.text[m.end - source.start : m.end - source.start + 1] == ","
+        ]
+        for candidates in (before_apposition, at_end):
+            if candidates:
+                return max(candidates, key=lambda m: (m.end - m.start, -m.start))
+        return None
 
 
 def link_source_mentions(gold: GoldFile) -> GoldFile:
     """Fill ``source.mention_id`` where it is empty and the source span names an annotated entity."""
     linked: list[Attribution] = []
+    candidates = SourceCandidates(gold.mentions)
     for a in gold.attributions:
         if a.source is not None and a.source.mention_id is None:
-            m = source_mention(a.source, gold.mentions)
+            m = candidates.naming(a.source)
             if m is not None:
                 a = a.model_copy(update={"source": a.source.model_copy(update={"mention_id": m.mention_id})})
         linked.append(a)
