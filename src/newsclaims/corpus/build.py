@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsclaims.core import swap
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.documents import Document, decode_text
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps
@@ -33,7 +34,7 @@ from newsclaims.core.workers import forked_pool
 from newsclaims.corpus.cache import RowCache
 from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
-from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.features import CONFIGS, arrow_schema
 from newsclaims.corpus.fingerprints import (
     INPUTS_FILE,
     Inputs,
@@ -103,7 +104,7 @@ class _ParquetSink:
     """One split of one config: rows in, fixed-size row groups out; the file opens on the first row."""
 
     def __init__(self, config: str, path: Path) -> None:
-        self.schema = CONFIGS[config].arrow_schema
+        self.schema = arrow_schema(config)
         self.path, self.group = path, ROW_GROUP_ROWS.get(config, DEFAULT_ROW_GROUP_ROWS)
         self.pending: list[pa.Table] = []
         self.buffered = self.rows = 0
@@ -361,6 +362,21 @@ def write_corpus(
     cache's record says was made from the same inputs is copied, not made
     (``corpus/reuse.py``); the files are the same bytes either way.
     """
+    # Rows, tables and records: no cycle among them (``tests/test_collector.py``), and the
+    # collector would rescan the manifest and the registries at every chunk. Forked workers
+    # start paused too.
+    with collector_paused():
+        return _write_corpus(root, folder, jobs, cache, make_chunks, previous)
+
+
+def _write_corpus(
+    root: Path,
+    folder: Path,
+    jobs: int,
+    cache: RowCache | None,
+    make_chunks: ChunkMaker | None,
+    previous: Path | None,
+) -> Written:
     folder.mkdir(parents=True, exist_ok=True)
     repo = Repository.load(root, read_seeds=False)
     assert repo.manifest is not None and repo.entities is not None and repo.clusters is not None
@@ -458,11 +474,11 @@ def write_corpus(
         rows = pending[config, split]
         rows.append(row)
         if len(rows) == REGISTRY_BATCH:
-            sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
+            sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=arrow_schema(config)))
             rows.clear()
     for (config, split), rows in pending.items():
         if rows:
-            sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=CONFIGS[config].arrow_schema))
+            sink(config, split, 0).add(pa.Table.from_pylist(rows, schema=arrow_schema(config)))
     for open_key in list(sinks):
         finish(open_key)
     for (split, shard), copied in reused.items():

@@ -6,8 +6,10 @@ order, so the integer stored in parquet is the index of the label in ``core.voca
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+import pyarrow as pa
 from datasets import ClassLabel, Features, List, Value
 
 from newsclaims.core.vocab import EntityLabel, NoiseCategory, QuoteType, Stance, Vocab
@@ -172,6 +174,15 @@ CONFIGS: dict[str, Features] = {
         }
     ),
 }
+
+
+@functools.cache
+def arrow_schema(config: str) -> pa.Schema:
+    """``CONFIGS[config].arrow_schema``, made once: ``datasets`` makes it anew (the features as
+    JSON, by closures that refer to each other, so a little garbage each time) on every access,
+    and a build opens a writer per config and shard."""
+    return CONFIGS[config].arrow_schema
+
 
 CONFIG_DESCRIPTIONS = {
     "documents": "One row per page: the full text with every annotation layer nested (for span models); "

@@ -15,10 +15,10 @@ module is the ``UnitRunner`` it is given, so the problems are the ones the local
 
 from __future__ import annotations
 
-import gc
 import pickle
 from collections.abc import Callable
 
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.problems import Problem
 from newsclaims.engines.base import BatchFunction, Engine
 from newsclaims.validation.stream import Checked, Context, Unit, UnitRunner, check_units
@@ -34,15 +34,10 @@ def unit_checker(ctx: Context) -> BatchFunction:
     def check(items: list[bytes]) -> bytes:
         checked = Checked()
         # As validate_repository does: nothing made here holds a cycle.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             for item in items:
                 number, unit = pickle.loads(item)
                 checked.add(check_units([unit], ctx, number))
-        finally:
-            if collecting:
-                gc.enable()
         return pickle.dumps(checked, protocol=pickle.HIGHEST_PROTOCOL)
 
     return check

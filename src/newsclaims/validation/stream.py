@@ -10,13 +10,13 @@ needs all documents at once (the same bytes listed twice, NC506) is a merge afte
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.documents import Document, Listing, decode_text
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.layout import Layout, display, names_in
@@ -237,13 +237,8 @@ def validate_repository(root: Path, jobs: int = 1, runner: UnitRunner | None = N
     # Nothing made here holds a cycle, and the collector would rescan every object made so
     # far again and again: the 10^5 manifest entries while they load, and the registries
     # while the documents are checked.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _validate_repository(root, jobs, runner)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _validate_repository(root: Path, jobs: int, runner: UnitRunner | None) -> list[Problem]:

@@ -13,8 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from newsclaims.annotation.decisions import Refused, read_decisions_file
 from newsclaims.annotation.labelstudio.config import Pass
 from newsclaims.annotation.rounds.round import Round, RoundError, annotator_files
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.files import read_bytes
-from newsclaims.core.jsonio import dumps, model_dumps, write_text_atomic
+from newsclaims.core.jsonio import dumps, model_dumps, write_many_atomic, write_text_atomic
 from newsclaims.core.layout import Layout
 from newsclaims.core.models import (
     SCHEMA_VERSION,
@@ -194,10 +195,13 @@ def adjudicate(
 ) -> AdjudicationResult:
     """Merge the annotators' files into gold; returns (and writes) what was decided and left open."""
     rnd = Round(root, name)
-    repo = Repository.load(root, only=set(rnd.manifest().documents))  # the round's pages, no others
-    outcome, merged = _merge_round(rnd, repo, strategy, decisions)
-    valid = {doc_id: gold for doc_id, gold in merged.items() if not outcome[doc_id].problems}
-    return write_adjudication(root, rnd, AdjudicationResult(name, rnd.kind, strategy, outcome, written=()), valid)
+    # Files parsed into models, merged and written: no cycle among them, and the collector
+    # would rescan every file read so far while the next ones are merged.
+    with collector_paused():
+        repo = Repository.load(root, only=set(rnd.manifest().documents))  # the round's pages, no others
+        outcome, merged = _merge_round(rnd, repo, strategy, decisions)
+        valid = {doc_id: gold for doc_id, gold in merged.items() if not outcome[doc_id].problems}
+        return write_adjudication(root, rnd, AdjudicationResult(name, rnd.kind, strategy, outcome, written=()), valid)
 
 
 def adjudicate_in_memory(rnd: Round, repo: Repository, strategy: str) -> dict[str, GoldFile]:
@@ -327,8 +331,10 @@ def write_adjudication(
             write_text_atomic(report, dumps(result.as_dict()), root=root)
             raise RoundError(f"adjudicated files of {', '.join(blocked)} do not validate; see {report}")
         gold = Layout(root).gold
-        for doc_id, file in merged.items():
-            write_text_atomic(gold / f"{doc_id}.json", model_dumps(file), root=root)
+        # One flush for all the gold files (write_many_atomic), each checked inside the
+        # repository before any is written.
+        files = [(gold / f"{doc_id}.json", model_dumps(file).encode("utf-8")) for doc_id, file in merged.items()]
+        write_many_atomic(files, root=root)
         written = tuple(sorted(f"annotations/gold/{d}.json" for d in merged))
         result = replace(result, written=written)
         write_text_atomic(report, dumps(result.as_dict()), root=root)

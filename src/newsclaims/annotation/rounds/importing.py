@@ -21,7 +21,6 @@ as a whole: nothing is written but the export itself, kept verbatim. The round's
 from __future__ import annotations
 
 import datetime
-import gc
 import os
 import re
 import xml.etree.ElementTree as ET
@@ -43,6 +42,7 @@ from newsclaims.annotation.rounds.round import (
     parse_json,
     read_round_file,
 )
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.documents import Document, sha256_hex
 from newsclaims.core.files import Unreadable, read_bytes
 from newsclaims.core.jsonio import dumps, write_many_atomic, write_text_atomic
@@ -364,14 +364,8 @@ def import_export(root: Path, name: str, export: bytes, force: bool = False) -> 
     kind = rnd.kind
     # Nothing made here holds a cycle, and the collector would rescan the parsed export (millions
     # of objects) again and again while the annotations are converted.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with rnd.lock():
-            return _import(rnd, manifest, kind, export, force)
-    finally:
-        if collecting:
-            gc.enable()
+    with collector_paused(), rnd.lock():
+        return _import(rnd, manifest, kind, export, force)
 
 
 def _import(rnd: Round, manifest: RoundManifest, kind: Pass, export: bytes, force: bool) -> ImportReport:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from newsclaims.annotation.labelstudio.config import PASSES, Pass
 from newsclaims.annotation.rounds.round import Round, RoundError, RoundPass, annotator_files
+from newsclaims.core.collector import collector_paused
 from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.validation.repository import Repository
 
@@ -148,7 +149,9 @@ def round_agreement(root: Path, name: str) -> AgreementReport:
     """Compute the agreement report and write ``agreement.json`` and ``agreement.md``."""
     rnd = Round(root, name)
     rnd.manifest()  # no such round, or a broken round.json: said before anything else
-    with rnd.lock():  # an import meanwhile would change the files under the report
+    # Files parsed into models and counted into tallies: no cycle among them, and the collector
+    # would rescan every file read so far while the next pairs are compared.
+    with rnd.lock(), collector_paused():  # an import meanwhile would change the files under the report
         report = compute_agreement(root, name)
         write_text_atomic(rnd.target("agreement.json"), dumps(report.as_dict()))
         write_text_atomic(rnd.target("agreement.md"), agreement_markdown(report))
