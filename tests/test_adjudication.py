@@ -296,6 +296,33 @@ def test_an_attribution_left_out_with_its_claim_is_listed_as_dropped(repo: Path)
     assert all(c.fragments != claim.fragments for c in after.claims)
 
 
+def change_last_attribution_stance(doc_id: str, result: list[dict[str, Any]]) -> None:
+    """ann2 gives the last source region of the page another stance: one disputed attribution."""
+    choice = [r for r in result if str(r.get("from_name", "")).startswith("stance_")][-1]
+    was = choice["value"]["choices"][0]
+    choice["value"]["choices"] = ["denies" if was != "denies" else "asserts"]
+
+
+@pytest.mark.parametrize("strategy", ["majority", "union", "prefer:ann1"])
+def test_accepting_one_attribution_keeps_every_other_unit_of_the_page(repo: Path, strategy: str) -> None:
+    """A decision accepting one disputed attribution settles that one: the claims and the
+    attributions both annotators marked stay (a decision once emptied the rest of the page)."""
+    doc = max(gold_doc_ids(repo), key=lambda d: len(gold(repo, d).attributions))
+    before = gold(repo, doc)
+    assert len(before.attributions) >= 2, "a page with several attributions"
+    rnd = two_annotator_round(repo, "r-accept", "claims", [doc], change_last_attribution_stance)
+    mine = units_of("claims", GoldFile.model_validate_json(rnd.annotator_file("ann2", doc).read_bytes()))
+    theirs = units_of("claims", GoldFile.model_validate_json(rnd.annotator_file("ann1", doc).read_bytes()))
+    (disputed,) = [k for k in mine if k.startswith("attribution|") and k not in theirs]
+    result = adjudicate(repo, "r-accept", strategy, {doc: {"accept": [disputed]}})
+    after = gold(repo, doc)
+    assert len(after.claims) == len(before.claims)
+    assert len(after.attributions) == len(before.attributions)  # the accepted one in place of ann1's
+    assert disputed in units_of("claims", after)
+    assert result.documents[doc].kept == len(before.claims) + len(before.attributions)
+    assert validate(repo, corpus=False) == []
+
+
 def test_a_round_of_every_layer_says_it_is_measured_not_adjudicated(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

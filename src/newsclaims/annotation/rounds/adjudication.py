@@ -242,8 +242,10 @@ def _merge_round(
         accepted = set(doc_decisions.get("accept", [])) & set(votes)
         keep |= accepted
         keep -= set(doc_decisions.get("reject", []))
-        # An accepted check-worthiness value of a claim replaces the one the strategy chose.
-        keep -= {k for k in keep if k not in accepted and _claim_span(k) in {_claim_span(a) for a in accepted}}
+        # An accepted value replaces the one the strategy chose for the same unit: a claim's
+        # check-worthiness, an attribution's quote type and stance. Nothing else is touched.
+        replaced = {_same_unit(a) for a in accepted} - {""}
+        keep -= {k for k in keep if k not in accepted and _same_unit(k) in replaced}
         settled = set(doc_decisions.get("accept", [])) | set(doc_decisions.get("reject", []))
         record_of = {k: rec for u in units.values() for k, rec in u.items()}
         # An attribution goes with its claim: left out with it, and said so.
@@ -263,6 +265,16 @@ def _merge_round(
         )
         merged_files[doc_id] = merged
     return outcome, merged_files
+
+
+def _same_unit(key: str) -> str:
+    """What makes a claim or an attribution the same one whatever values were given to it (its
+    fragments; its claim, source and cue), from its unit key; "" for other units."""
+    if key.startswith("claim|"):
+        return _claim_span(key)
+    if key.startswith("attribution|"):
+        return "|".join(key.split("|")[:4])
+    return ""
 
 
 def _claim_span(key: str) -> str:
