@@ -29,7 +29,7 @@ def test_incremental_case_runs_and_makes_what_it_says(tmp_path: Path) -> None:
         code, lines = row[step]["exit_and_last_line"]
         return f"{code} {lines[0]}"
 
-    assert "rows of 30 of 30 document(s) made" in last_line("build_from_scratch")
+    assert "rows of all 30 document(s) made" in last_line("build_from_scratch")
     assert "rows of 0 of 30 document(s) made" in last_line("build_nothing_changed")
     assert "rows of 1 of 30 document(s) made" in last_line("build_one_page_changed")
     assert last_line("validate_inputs_only").startswith("0 ")

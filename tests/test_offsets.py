@@ -42,6 +42,14 @@ def test_utf16_edges_after_an_emoji_are_repaired(edge: str) -> None:
     assert r.repaired is not None and "UTF-16" in r.repaired
 
 
+def test_a_span_across_an_emoji_names_the_one_edge_repaired() -> None:
+    """Its start is before the first emoji, so reads the same either way: only the end moved."""
+    s, e = at("Mayor \U0001f600 said")
+    r = resolve(DOC, s, u16(e), "Mayor \U0001f600 said")
+    assert (r.start, r.end) == (s, e)
+    assert r.repaired == f"end read as UTF-16: {s}:{u16(e)} -> {s}:{e}"
+
+
 def test_combining_marks_and_nbsp_are_plain_code_points() -> None:
     s, e = at("e\u0301t\u00e9")
     r = resolve(DOC, s, e, "e\u0301t\u00e9")

@@ -353,6 +353,8 @@ def test_default_and_snapshot_exports_name_the_same_people(repo: Path, accounts:
     if all(a.id is None for a in accounts.values()):  # a bare user id cannot be matched to an email
         assert lines(report) == [("1", "11", "-", "NC709"), ("1", "12", "-", "NC709")]
         assert "user id 3 is not an annotator of this round" in report.issues[0].message
+        # ... and the line says why, and what to do
+        assert "known by email only: export a snapshot" in report.issues[0].message
     else:
         assert (report.imported, report.issues) == (2, [])
         assert written(rnd) == from_snapshot

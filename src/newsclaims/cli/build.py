@@ -42,10 +42,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     for line in release.recovered:
         print(f"newsclaims build: {line}", file=sys.stderr)
     rows = sum(n for per_split in release.counts.values() for n in per_split.values())
+    documents = sum(release.counts.get("documents", {}).values())
+    made = (
+        f"rows of all {documents} document(s) made"
+        if release.made == documents
+        else f"rows of {release.made} of {documents} document(s) made, the others' from the cache"
+    )
     print(
         f"built corpus {release.version}: {len(release.files)} data files, {rows} rows, "
-        f"fingerprint {release.fingerprint[:16]}; rows of {release.made} of "
-        f"{sum(release.counts.get('documents', {}).values())} document(s) made, the others' from the cache"
+        f"fingerprint {release.fingerprint[:16]}; {made}"
         + (f"; the files of {release.reused} unchanged shard(s) copied" if release.reused else "")
     )
     return 0

@@ -365,8 +365,9 @@ def check_version(root: Path, fresh_fingerprint: str) -> list[Problem]:
                 f"corpus {heading.group(1)}",
                 "fingerprint",
                 f"the data's fingerprint is {fresh_fingerprint[:16]}, the entry records "
-                f"{recorded.group(1) if recorded else 'none'}: if the data changed, add a new version entry "
-                f"'## corpus X.Y.Z — fingerprint {fresh_fingerprint[:16]}' saying what changed",
+                f"{recorded.group(1) if recorded else 'none'}: if the data changed, release a new version "
+                f"(`newsclaims release X.Y.Z --note '...'` writes the entry "
+                f"'## corpus X.Y.Z — fingerprint {fresh_fingerprint[:16]}')",
             )
         ]
     return []

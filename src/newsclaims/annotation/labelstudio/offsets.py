@@ -64,9 +64,11 @@ def resolve(doc: Text, start: object, end: object, shown: object) -> Resolved:
         return Resolved(start, end)  # the usual region: its only reading, matching what it shows
     readings: dict[tuple[int, int], str | None] = {(start, end): None}
     if doc.astral:  # else every reading is the offsets as given
-        readings[doc.from_utf16(start), end] = "start read as UTF-16"
-        readings[start, doc.from_utf16(end)] = "end read as UTF-16"
-        readings[doc.from_utf16(start), doc.from_utf16(end)] = "both edges read as UTF-16"
+        # Kept under the first (narrowest) name that gives it: an edge before the first astral
+        # character reads the same either way, and only the other edge was repaired.
+        readings.setdefault((doc.from_utf16(start), end), "start read as UTF-16")
+        readings.setdefault((start, doc.from_utf16(end)), "end read as UTF-16")
+        readings.setdefault((doc.from_utf16(start), doc.from_utf16(end)), "both edges read as UTF-16")
     valid = {k: v for k, v in readings.items() if 0 <= k[0] < k[1] <= n}
     if not isinstance(shown, str) or not shown.strip():
         if (start, end) not in valid:

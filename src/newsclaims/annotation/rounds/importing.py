@@ -124,7 +124,16 @@ class Annotators:
         found.discard(None)
         if not found:
             known = ", ".join(f"{who} ({a})" for who, a in sorted(self.accounts.items())) or "none"
-            return None, f"{user} is not an annotator of this round (the round's accounts: {known})"
+            hint = ""
+            by_email_only = sorted(who for who, a in self.accounts.items() if a.id is None)
+            if user.email is None and by_email_only:
+                # The default JSON export names a user by id only: an account known by its email
+                # alone cannot be matched in it.
+                hint = (
+                    f"; {', '.join(by_email_only)} known by email only: export a snapshot (users with their "
+                    "emails), or create the round with each annotator's Label Studio user id (NAME=ID)"
+                )
+            return None, f"{user} is not an annotator of this round (the round's accounts: {known}){hint}"
         if len(found) > 1:
             return None, f"{user} matches annotators {' and '.join(sorted(map(str, found)))}: not taken as either"
         who = str(found.pop())
