@@ -98,3 +98,40 @@ def test_a_failing_worker_fails_validate_and_leaves_no_child(tmp_path: Path, mon
     with pytest.raises(MemoryError, match="the worker ran out"):
         validate(tmp_path / "repo", corpus=False, jobs=3)
     assert _children() == before  # no worker is left, running or not
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def test_a_windowed_map_hands_out_no_more_than_its_window() -> None:
+    """Answers in order, and never more than ``window`` items submitted and not yet taken back:
+    a slow caller does not make the answers of the whole input wait in memory."""
+    from newsclaims.core.workers import map_in_window
+
+    read = 0
+
+    def items() -> Any:
+        nonlocal read
+        for n in range(40):
+            read += 1
+            yield n
+
+    taken = 0
+    ahead: list[int] = []
+    with forked_pool(2) as pool:
+        for answer in map_in_window(pool, _square, items(), 3):
+            assert answer == taken * taken
+            taken += 1
+            ahead.append(read - taken)
+            time.sleep(0.002)  # a caller slower than the workers
+    assert taken == 40
+    assert max(ahead) == 3  # the window: with Executor.map, all 40 are read before the first answer
+    assert max(ahead) >= 1  # items are handed out ahead of the caller, not one at a time
+
+
+def test_a_windowed_map_raises_a_tasks_exception() -> None:
+    from newsclaims.core.workers import map_in_window
+
+    with pytest.raises(ValueError, match="record 5 is odd"), forked_pool(2) as pool:
+        list(map_in_window(pool, _raise, [5], 2))

@@ -12,11 +12,15 @@ instead of a hang, and every worker reaped when the block ends. POSIX only, like
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class WorkerFailed(RuntimeError):
@@ -45,3 +49,21 @@ def forked_pool(
         raise WorkerFailed(f"a worker process ended without an answer ({e})") from e
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def map_in_window(pool: Executor, fn: Callable[[T], R], items: Iterable[T], window: int) -> Iterator[R]:
+    """``pool.map(fn, items)``, answers in order, with at most ``window`` items handed to the
+    pool and not yet taken back by the caller.
+
+    ``Executor.map`` submits every item at once and keeps every answer until it is read: when
+    the workers answer faster than the caller uses the answers (a build's driver writing
+    parquet behind many workers), the answers pile up, and memory grows with the corpus. Here
+    the next item is submitted only when the caller takes an answer, and ``items`` is read as
+    it goes, so it may be a generator."""
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        if len(pending) >= window:
+            yield pending.popleft().result()
+        pending.append(pool.submit(fn, item))
+    while pending:
+        yield pending.popleft().result()

@@ -30,7 +30,7 @@ from newsclaims.core.models import Entity, GoldFile, ManifestEntry
 from newsclaims.core.paths import inside_repository
 from newsclaims.core.patterns import SCHEMA_VERSION
 from newsclaims.core.problems import Problem
-from newsclaims.core.workers import forked_pool
+from newsclaims.core.workers import forked_pool, map_in_window
 from newsclaims.corpus.cache import RowCache
 from newsclaims.corpus.card import LICENSE_FILE, LICENSE_TEXT, dataset_card
 from newsclaims.corpus.croissant import croissant_metadata
@@ -456,7 +456,8 @@ def _write_corpus(
         if make_chunks is not None:
             produced: Iterable[Chunk] = make_chunks(work, repo.entities)
         elif pool is not None:
-            produced = pool.map(rows_of, work)
+            # A few chunks ahead of the writing, never the corpus's rows waiting in memory.
+            produced = map_in_window(pool, rows_of, work, 2 * jobs)
         else:
             produced = (rows_of(job) for job in work)
         for job, chunk in zip(work, produced, strict=True):
