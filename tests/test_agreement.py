@@ -64,6 +64,7 @@ def test_a_changed_cue_breaks_only_cue_and_triple() -> None:
     exact = {name: t["*"].exact for name, t in layers.items()}
     assert exact["attribution_cue"] == 1 and exact["attribution_triple"] == 1
     assert exact["attribution_source"] == 2 and exact["attribution_content"] == 2
+    assert list(layers["attribution_triple"]) == ["*"]  # its units' labels are offsets, not labels
 
 
 def test_overlap_never_below_exact() -> None:

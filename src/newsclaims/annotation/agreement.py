@@ -238,6 +238,10 @@ def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
     """Every agreement figure for one document annotated twice."""
     ua, ub = layer_units(a), layer_units(b)
     layers = {layer: compare_units(ua.get(layer, []), ub.get(layer, [])) for layer in sorted(set(ua) | set(ub))}
+    if "attribution_triple" in layers:
+        # A triple's "label" packs its source and cue offsets (so that equal means all three
+        # agree): per "label" it would be a row per pair of offsets, so only the total is kept.
+        layers["attribution_triple"] = {"*": layers["attribution_triple"]["*"]}
     alpha = {layer: char_alpha(ua[layer], ub[layer], text_length) for layer in ("noise", "mentions")}
     return Comparison(layers, alpha, compare_links(a, b))
 
