@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from conftest import TEXT, baseline_gold
 from hypothesis import given, settings
@@ -146,3 +148,34 @@ def test_alpha_by_segments_on_hand_checked_spans() -> None:
     # 10 characters: a PER at 0:4 for both, an ORG at 6:8 for one only. Pairs: 4 (PER, PER),
     # 2 (ORG, O), 4 (O, O): n = 20, totals PER 8, ORG 2, O 10; alpha = 1 - 19 * 4 / (400 - 168).
     assert char_alpha([("PER", 0, 4), ("ORG", 6, 8)], [("PER", 0, 4)], 10) == pytest.approx(1 - 19 * 4 / 232)
+
+
+def test_values_of_the_units_both_marked() -> None:
+    """A flipped stance and a flipped check-worthiness leave span F1 whole, and show here."""
+    from newsclaims.annotation.agreement import compare_values
+
+    def flip(doc: dict) -> None:  # type: ignore[type-arg]
+        doc["claims"][0]["checkworthy"] = not doc["claims"][0]["checkworthy"]
+        doc["attributions"][0]["stance"] = "denies" if doc["attributions"][0]["stance"] != "denies" else "asserts"
+
+    a, b = gold(), gold(flip)
+    values = compare_values(a, b)
+    assert {v: (t.units, t.agree) for v, t in values.items()} == {
+        "checkworthy": (len(a.claims), len(a.claims) - 1),
+        "quote_type": (len(a.attributions), len(a.attributions)),
+        "stance": (len(a.attributions), len(a.attributions) - 1),
+    }
+    same = compare_values(a, a)
+    assert all(t.agree == t.units for t in same.values())
+    layers = compare_files(a, b, len(TEXT)).layers
+    assert layers["claims"]["*"].exact == len(a.claims)  # spans agree: only the values differ
+
+
+def test_values_alpha_by_hand() -> None:
+    from newsclaims.annotation.agreement import ValueTally
+
+    # 4 units: (x, x) twice, (x, y) once, (y, y) once: n = 8, x 5, y 3, one disagreement.
+    tally = ValueTally(Counter({("x", "x"): 2, ("x", "y"): 1, ("y", "y"): 1}))
+    assert (tally.units, tally.agree) == (4, 3)
+    assert tally.alpha == pytest.approx(1 - (2 * 1 / 8) / ((64 - 25 - 9) / (8 * 7)))
+    assert ValueTally().alpha is None

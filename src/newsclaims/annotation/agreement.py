@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from newsclaims.core.models import GoldFile
+from newsclaims.core.models import GoldFile, Span
 from newsclaims.core.patterns import surface_key
 
 Unit = tuple[str, int, int]  # (label, start, end)
@@ -227,11 +227,68 @@ def compare_links(a: GoldFile, b: GoldFile) -> LinkTally:
     return tally
 
 
+@dataclass
+class ValueTally:
+    """What two annotators said of the units both marked: how many units got each pair of
+    values (a claim's check-worthiness; an attribution's quote type or stance)."""
+
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, other: ValueTally) -> None:
+        self.pairs.update(other.pairs)
+
+    @property
+    def units(self) -> int:
+        return sum(self.pairs.values())
+
+    @property
+    def agree(self) -> int:
+        return sum(n for (x, y), n in self.pairs.items() if x == y)
+
+    @property
+    def alpha(self) -> float | None:
+        """Krippendorff's alpha (nominal) over these units; None without units or variation."""
+        return _alpha_of_pairs(self.pairs) if self.pairs else None
+
+
+# The values compared, on the units both annotators marked.
+VALUES = ("checkworthy", "quote_type", "stance")
+
+
+def compare_values(a: GoldFile, b: GoldFile) -> dict[str, ValueTally]:
+    """The values two files give the units both marked: check-worthiness of the claims with the
+    same fragments; quote type and stance of the attributions with the same claim, source and cue.
+
+    Span F1 says whether they marked the same units; this says whether they said the same of
+    them, which span agreement cannot see (a claim's check-worthiness is not part of its key)."""
+
+    def spans(s: Span | None) -> str:
+        return f"{s.start}:{s.end}" if s is not None else "-"
+
+    def claims(g: GoldFile) -> dict[str, str]:  # claim_id -> its fragments
+        return {c.claim_id: "+".join(spans(f) for f in c.fragments) for c in g.claims}
+
+    out = {value: ValueTally() for value in VALUES}
+    ca, cb = claims(a), claims(b)
+    worth_a = {ca[c.claim_id]: c.checkworthy for c in a.claims}
+    worth_b = {cb[c.claim_id]: c.checkworthy for c in b.claims}
+    for fragments in sorted(worth_a.keys() & worth_b.keys()):
+        out["checkworthy"].pairs[str(worth_a[fragments]).lower(), str(worth_b[fragments]).lower()] += 1
+    attr_a = {(ca.get(x.claim_id, "-"), spans(x.source), spans(x.cue)): x for x in a.attributions}
+    attr_b = {(cb.get(x.claim_id, "-"), spans(x.source), spans(x.cue)): x for x in b.attributions}
+    for key in sorted(attr_a.keys() & attr_b.keys()):
+        x, y = attr_a[key], attr_b[key]
+        out["quote_type"].pairs[x.quote_type.value, y.quote_type.value] += 1
+        out["stance"].pairs[x.stance.value, y.stance.value] += 1
+    return out
+
+
 @dataclass(frozen=True)
 class Comparison:
     layers: dict[str, dict[str, Tally]]  # layer -> label (and "*") -> tally
     alpha_chars: dict[str, float | None]  # layer -> Krippendorff's alpha over characters
     links: LinkTally = field(default_factory=LinkTally)  # of the exactly matching mentions
+    values: dict[str, ValueTally] = field(default_factory=dict)  # VALUES -> on the units both marked
 
 
 def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
@@ -243,7 +300,7 @@ def compare_files(a: GoldFile, b: GoldFile, text_length: int) -> Comparison:
         # agree): per "label" it would be a row per pair of offsets, so only the total is kept.
         layers["attribution_triple"] = {"*": layers["attribution_triple"]["*"]}
     alpha = {layer: char_alpha(ua[layer], ub[layer], text_length) for layer in ("noise", "mentions")}
-    return Comparison(layers, alpha, compare_links(a, b))
+    return Comparison(layers, alpha, compare_links(a, b), compare_values(a, b))
 
 
 def krippendorff_alpha(codings: Sequence[Sequence[str | None]]) -> float | None:

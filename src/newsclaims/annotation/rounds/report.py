@@ -14,7 +14,7 @@ from newsclaims.core.jsonio import dumps, write_text_atomic
 from newsclaims.validation.repository import Repository
 
 if TYPE_CHECKING:
-    from newsclaims.annotation.agreement import LinkTally, Tally, TokenAlpha, TokenLayer
+    from newsclaims.annotation.agreement import LinkTally, Tally, TokenAlpha, TokenLayer, ValueTally
 
 PASS_LAYERS: dict[Pass, tuple[str, ...]] = {
     "noise": ("noise",),
@@ -52,6 +52,22 @@ class AverageScore:
 
     def as_dict(self) -> dict[str, float | None]:
         return {"f1_exact": self.f1_exact, "f1_overlap": self.f1_overlap}
+
+
+@dataclass(frozen=True)
+class ValueScore:
+    """What two annotators said of the units both marked (``agreement.compare_values``)."""
+
+    units: int
+    agree: int
+    alpha: float | None
+
+    @classmethod
+    def of(cls, tally: ValueTally) -> ValueScore:
+        return cls(tally.units, tally.agree, tally.alpha)
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        return {"units": self.units, "agree": self.agree, "alpha": self.alpha}
 
 
 @dataclass(frozen=True)
@@ -123,6 +139,10 @@ class AgreementReport:
     # Krippendorff's alpha over whitespace tokens, every annotator of a document together; None
     # for a pass with neither (noise), whose report has no "alpha_tokens" key.
     alpha_tokens: dict[str, TokenAlpha] | None = None
+    # "a~b" (and "*", every pair summed) -> "checkworthy" / "quote_type" / "stance" -> what the
+    # pair said of the claims and attributions both marked; None for a pass without claims,
+    # whose report has no "values" key.
+    values: dict[str, dict[str, ValueScore]] | None = None
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -142,6 +162,11 @@ class AgreementReport:
             out["linking"] = {pair: score.as_dict() for pair, score in self.linking.items()}
         if self.alpha_tokens is not None:
             out["alpha_tokens"] = {layer: a.as_dict() for layer, a in self.alpha_tokens.items()}
+        if self.values is not None:
+            out["values"] = {
+                pair: {value: score.as_dict() for value, score in by_value.items()}
+                for pair, by_value in self.values.items()
+            }
         return out
 
 
@@ -162,7 +187,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     """Pairwise and averaged span F1 (exact, overlap) per layer and label, alpha, disagreements."""
     from itertools import combinations
 
-    from newsclaims.annotation.agreement import LinkTally, Tally, compare_files, layer_units, token_alpha
+    from newsclaims.annotation.agreement import LinkTally, Tally, ValueTally, compare_files, layer_units, token_alpha
 
     rnd = Round(root, name)
     # A round of every layer at once ("all", as the first double annotation was) is compared
@@ -175,6 +200,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
     pairs: dict[str, dict[str, dict[str, Tally]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Tally)))
     alphas: dict[str, list[float]] = defaultdict(list)
     links: dict[str, LinkTally] = defaultdict(LinkTally)
+    values: dict[str, dict[str, ValueTally]] = defaultdict(lambda: defaultdict(ValueTally))
     disagreements: list[Disagreement] = []
     for doc_id in sorted(files):
         if doc_id not in documents:
@@ -188,6 +214,8 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
                 for label, tally in cmp.layers.get(layer, {}).items():
                     pairs[pair][layer][label].add(tally)
             links[pair].add(cmp.links)
+            for value, said in cmp.values.items():
+                values[pair][value].add(said)
             for alpha_layer in ("noise", "mentions") if kind == "all" else (ALPHA_LAYER[kind],):
                 if alpha_layer and cmp.alpha_chars.get(alpha_layer) is not None:
                     alphas[f"{pair} {alpha_layer}"].append(cmp.alpha_chars[alpha_layer] or 0.0)
@@ -227,6 +255,7 @@ def compute_agreement(root: Path, name: str) -> AgreementReport:
         alpha_chars={key: sum(alphas[key]) / len(alphas[key]) for key in sorted(alphas)},
         disagreements=tuple(disagreements),
         linking=_linking(links) if "mentions" in layers else None,
+        values=_values(values) if "claims" in layers else None,
         alpha_tokens={
             layer: token_alpha(((documents[d].text, files[d]) for d in sorted(files)), layer)
             for layer, needs in token_layers.items()
@@ -244,6 +273,18 @@ def _linking(links: dict[str, LinkTally]) -> dict[str, LinkScore]:
     for tally in links.values():
         total.add(tally)
     return {**{pair: LinkScore.of(links[pair]) for pair in sorted(links)}, "*": LinkScore.of(total)}
+
+
+def _values(values: dict[str, dict[str, ValueTally]]) -> dict[str, dict[str, ValueScore]]:
+    """Each pair's agreement on the values of the units both marked, then ``*``: summed."""
+    from newsclaims.annotation.agreement import VALUES, ValueTally
+
+    total = {value: ValueTally() for value in VALUES}
+    for by_value in values.values():
+        for value, tally in by_value.items():
+            total[value].add(tally)
+    scores = {pair: {v: ValueScore.of(values[pair][v]) for v in VALUES} for pair in sorted(values)}
+    return {**scores, "*": {v: ValueScore.of(total[v]) for v in VALUES}}
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -312,6 +353,23 @@ def agreement_markdown(report: AgreementReport) -> str:
                 f"| {'all pairs' if pair == '*' else pair} | {k.matched} | {k.same_entity} | {k.same_proposal} "
                 f"| {k.both_empty} | {_f(k.agreement)} |"
             )
+        lines.append("")
+    if report.values is not None:
+        lines += [
+            "## Values of the units both marked",
+            "",
+            "Of the claims both annotators marked with the same fragments, and of the attributions with the",
+            "same claim, source and cue: how many got the same check-worthiness, quote type and stance, and",
+            "Krippendorff's alpha (nominal) over those units (n/a without units, or with one value only).",
+            "",
+            "| pair | value | units | same value | alpha |",
+            "|---|---|---:|---:|---:|",
+        ]
+        for pair, by_value in report.values.items():
+            for value, v in by_value.items():
+                lines.append(
+                    f"| {'all pairs' if pair == '*' else pair} | {value} | {v.units} | {v.agree} | {_f(v.alpha)} |"
+                )
         lines.append("")
     lines += [
         "## Disagreements",
