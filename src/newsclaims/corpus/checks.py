@@ -26,7 +26,7 @@ from newsclaims.core.jsonread import loads
 from newsclaims.core.layout import display
 from newsclaims.core.problems import Problem, problem
 from newsclaims.corpus.derived import mismatched_names, mismatched_uids, siblings, uid_paths
-from newsclaims.corpus.features import CONFIGS, twin_name
+from newsclaims.corpus.features import CONFIGS, arrow_schema, twin_name
 from newsclaims.corpus.fingerprints import INPUTS_FILE, Inputs, built_with, fingerprints_of, shared_fingerprints
 from newsclaims.corpus.release import VERSION_HEADING, corpus_version, data_fingerprint, sha256_file
 from newsclaims.corpus.shards import split_of
@@ -263,7 +263,7 @@ def check_files(corpus: Path, trusted: Collection[str] = (), digests: Digests | 
         except (OSError, pa.ArrowException) as e:
             out.append(problem("NC100", display(path), "", "", f"cannot read the parquet file ({e}): {BUILD_HINT}"))
             continue
-        declared = features.arrow_schema
+        declared = arrow_schema(config)
         # Types field by field, and the embedded `datasets` features (schema metadata).
         if not schema.equals(declared) or schema.metadata != declared.metadata:
             out.append(

@@ -180,7 +180,7 @@ CONFIGS: dict[str, Features] = {
 def arrow_schema(config: str) -> pa.Schema:
     """``CONFIGS[config].arrow_schema``, made once: ``datasets`` makes it anew (the features as
     JSON, by closures that refer to each other, so a little garbage each time) on every access,
-    and a build opens a writer per config and shard."""
+    and a build opens a writer per config and shard, the corpus check reads one per file."""
     return CONFIGS[config].arrow_schema
 
 

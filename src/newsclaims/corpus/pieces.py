@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from newsclaims.core.documents import Document
 from newsclaims.core.models import Entity, GoldFile, ManifestEntry
-from newsclaims.corpus.features import CONFIGS
+from newsclaims.corpus.features import arrow_schema
 from newsclaims.corpus.tables import Links, Summary, document_rows
 
 
@@ -18,8 +18,8 @@ from newsclaims.corpus.tables import Links, Summary, document_rows
 def piece_schema(config: str) -> pa.Schema:
     """A config's Arrow schema without the ``datasets`` features in its metadata: the parquet
     writer adds them once per file, and they would otherwise be copied into every cached piece
-    (and ``Features.arrow_schema`` is rebuilt on every access)."""
-    return CONFIGS[config].arrow_schema.remove_metadata()
+    (``features.arrow_schema`` is the one with them)."""
+    return arrow_schema(config).remove_metadata()
 
 
 @dataclass
