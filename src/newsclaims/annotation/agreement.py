@@ -227,6 +227,11 @@ def compare_links(a: GoldFile, b: GoldFile) -> LinkTally:
     return tally
 
 
+def span_key(s: Span | None) -> str:
+    """A span as the keys of units name it, ``start:end``; ``-`` for a part that is not there."""
+    return f"{s.start}:{s.end}" if s is not None else "-"
+
+
 @dataclass
 class ValueTally:
     """What two annotators said of the units both marked: how many units got each pair of
@@ -262,11 +267,8 @@ def compare_values(a: GoldFile, b: GoldFile) -> dict[str, ValueTally]:
     Span F1 says whether they marked the same units; this says whether they said the same of
     them, which span agreement cannot see (a claim's check-worthiness is not part of its key)."""
 
-    def spans(s: Span | None) -> str:
-        return f"{s.start}:{s.end}" if s is not None else "-"
-
     def claims(g: GoldFile) -> dict[str, str]:  # claim_id -> its fragments
-        return {c.claim_id: "+".join(spans(f) for f in c.fragments) for c in g.claims}
+        return {c.claim_id: "+".join(map(span_key, c.fragments)) for c in g.claims}
 
     out = {value: ValueTally() for value in VALUES}
     ca, cb = claims(a), claims(b)
@@ -274,8 +276,8 @@ def compare_values(a: GoldFile, b: GoldFile) -> dict[str, ValueTally]:
     worth_b = {cb[c.claim_id]: c.checkworthy for c in b.claims}
     for fragments in sorted(worth_a.keys() & worth_b.keys()):
         out["checkworthy"].pairs[str(worth_a[fragments]).lower(), str(worth_b[fragments]).lower()] += 1
-    attr_a = {(ca.get(x.claim_id, "-"), spans(x.source), spans(x.cue)): x for x in a.attributions}
-    attr_b = {(cb.get(x.claim_id, "-"), spans(x.source), spans(x.cue)): x for x in b.attributions}
+    attr_a = {(ca.get(x.claim_id, "-"), span_key(x.source), span_key(x.cue)): x for x in a.attributions}
+    attr_b = {(cb.get(x.claim_id, "-"), span_key(x.source), span_key(x.cue)): x for x in b.attributions}
     for key in sorted(attr_a.keys() & attr_b.keys()):
         x, y = attr_a[key], attr_b[key]
         out["quote_type"].pairs[x.quote_type.value, y.quote_type.value] += 1

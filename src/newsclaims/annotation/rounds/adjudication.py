@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from newsclaims.annotation.agreement import span_key
 from newsclaims.annotation.decisions import Refused, read_decisions_file
 from newsclaims.annotation.labelstudio.config import Pass
 from newsclaims.annotation.rounds.round import Round, RoundError, annotator_files
@@ -25,7 +26,6 @@ from newsclaims.core.models import (
     Mention,
     NoiseSpan,
     Provenance,
-    Span,
 )
 from newsclaims.core.vocab import EntityLabel, NoiseCategory
 from newsclaims.validation.repository import Repository
@@ -113,10 +113,6 @@ class AdjudicationResult:
         }
 
 
-def _key_span(s: Span | None) -> str:
-    return f"{s.start}:{s.end}" if s is not None else "-"
-
-
 @dataclass(frozen=True)
 class _Attr:
     """An attribution with what it points at, as keys that mean the same in every annotator's file."""
@@ -132,7 +128,7 @@ _Spanned = TypeVar("_Spanned", Mention, NoiseSpan)
 
 
 def _attr_key(claim: str, a: Attribution) -> str:
-    return f"attribution|{claim}|{_key_span(a.source)}|{_key_span(a.cue)}|{a.quote_type.value}|{a.stance.value}"
+    return f"attribution|{claim}|{span_key(a.source)}|{span_key(a.cue)}|{a.quote_type.value}|{a.stance.value}"
 
 
 def _entity_key(m: Mention) -> str:
@@ -142,12 +138,12 @@ def _entity_key(m: Mention) -> str:
 def units_of(kind: Pass, gold: GoldFile) -> dict[str, _Unit]:
     """The records of a pass, by a key that is equal exactly when two annotators agree."""
     if kind == "noise":
-        return {f"noise|{n.category.value}|{_key_span(n)}": n for n in gold.noise}
+        return {f"noise|{n.category.value}|{span_key(n)}": n for n in gold.noise}
     if kind == "entities":
         # An unlinked mention is keyed by its proposal: gold cannot hold it (NC312), so adjudication
         # refuses it, naming it, until `newsclaims entities link` and `apply` have linked it.
-        return {f"mention|{m.label.value}|{_key_span(m)}|{_entity_key(m)}": m for m in gold.mentions}
-    claims = {c.claim_id: "+".join(map(_key_span, c.fragments)) for c in gold.claims}
+        return {f"mention|{m.label.value}|{span_key(m)}|{_entity_key(m)}": m for m in gold.mentions}
+    claims = {c.claim_id: "+".join(map(span_key, c.fragments)) for c in gold.claims}
     out: dict[str, _Unit] = {f"claim|{claims[c.claim_id]}|{c.checkworthy}": c for c in gold.claims}
     akey = {a.attribution_id: _attr_key(claims.get(a.claim_id, "-"), a) for a in gold.attributions}
     for a in gold.attributions:
@@ -414,11 +410,11 @@ def _replace_layer(kind: Pass, base: GoldFile, chosen: Sequence[_Unit]) -> GoldF
     claims = sorted(
         (r for r in chosen if isinstance(r, Claim)), key=lambda c: (c.fragments[0].start, c.fragments[-1].end)
     )
-    old_claims = {"+".join(map(_key_span, c.fragments)): c for c in base.claims}
+    old_claims = {"+".join(map(span_key, c.fragments)): c for c in base.claims}
     claim_ids: dict[str, str] = {}
     out_claims: list[Claim] = []
     for i, c in enumerate(claims, 1):
-        key = "+".join(map(_key_span, c.fragments))
+        key = "+".join(map(span_key, c.fragments))
         prior = old_claims.get(key)
         claim_ids[key] = f"c{i:03d}"
         update = {"claim_id": claim_ids[key], "cluster_id": prior.cluster_id if prior else None}
@@ -426,11 +422,11 @@ def _replace_layer(kind: Pass, base: GoldFile, chosen: Sequence[_Unit]) -> GoldF
     # An attribution survives with its claim; its parent only if that was kept too.
     attrs = sorted(
         (r for r in chosen if isinstance(r, _Attr) and r.claim in claim_ids),
-        key=lambda r: (claim_ids[r.claim], _key_span(r.record.source), _key_span(r.record.cue)),
+        key=lambda r: (claim_ids[r.claim], span_key(r.record.source), span_key(r.record.cue)),
     )
     by_key = {_attr_key(r.claim, r.record): f"a{i:03d}" for i, r in enumerate(attrs, 1)}
     # Label Studio carries no notes: an attribution that gold had already keeps its note.
-    old_claim_key = {c.claim_id: "+".join(map(_key_span, c.fragments)) for c in base.claims}
+    old_claim_key = {c.claim_id: "+".join(map(span_key, c.fragments)) for c in base.claims}
     old_notes = {_attr_key(old_claim_key.get(a.claim_id, "-"), a): a.note for a in base.attributions}
     out_attrs: list[Attribution] = []
     for i, r in enumerate(attrs, 1):

@@ -292,6 +292,11 @@ def _mean(values: list[float | None]) -> float | None:
     return sum(nums) / len(nums) if nums else None
 
 
+def _pair_name(pair: str) -> str:
+    """A pair of annotators as the report's tables name it; ``*`` is every pair summed."""
+    return "all pairs" if pair == "*" else pair
+
+
 def _f(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
@@ -350,7 +355,7 @@ def agreement_markdown(report: AgreementReport) -> str:
         ]
         for pair, k in report.linking.items():
             lines.append(
-                f"| {'all pairs' if pair == '*' else pair} | {k.matched} | {k.same_entity} | {k.same_proposal} "
+                f"| {_pair_name(pair)} | {k.matched} | {k.same_entity} | {k.same_proposal} "
                 f"| {k.both_empty} | {_f(k.agreement)} |"
             )
         lines.append("")
@@ -367,9 +372,7 @@ def agreement_markdown(report: AgreementReport) -> str:
         ]
         for pair, by_value in report.values.items():
             for value, v in by_value.items():
-                lines.append(
-                    f"| {'all pairs' if pair == '*' else pair} | {value} | {v.units} | {v.agree} | {_f(v.alpha)} |"
-                )
+                lines.append(f"| {_pair_name(pair)} | {value} | {v.units} | {v.agree} | {_f(v.alpha)} |")
         lines.append("")
     lines += [
         "## Disagreements",
